@@ -1,0 +1,52 @@
+// HostConfig: everything a Host needs, as a plain aggregate. Every limit has a documented default.
+#pragma once
+
+#include "lp2p/core/multiaddr.hpp"
+#include "lp2p/crypto/key.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lp2p {
+
+struct HostConfig {
+  /// Our identity. Default: a fresh Ed25519 key.
+  std::optional<Keypair> identity;
+  /// Addresses to listen on, e.g. /ip4/0.0.0.0/tcp/0 (port 0: the kernel picks; listen_addrs() tells).
+  std::vector<Multiaddr> listen;
+
+  /// identify's protocolVersion. rust's examples send "/TODO/0.0.1"; go and js send "ipfs/0.1.0".
+  std::string protocol_version = "ipfs/0.1.0";
+  /// identify's agentVersion.
+  std::string agent_version = "lp2p/0.1.0";
+
+  struct Timeouts {
+    std::chrono::milliseconds dial{10'000};                ///< TCP connect (rust: 10 s for dial+upgrade)
+    std::chrono::milliseconds upgrade{10'000};             ///< multistream + Noise + yamux negotiation
+    std::chrono::milliseconds stream_negotiation{10'000};  ///< multistream-select on a new stream
+    std::chrono::milliseconds identify{10'000};            ///< waiting for the peer's identify reply
+  } timeouts;
+
+  struct Ping {
+    bool enabled = true;
+    std::chrono::milliseconds interval{15'000};  ///< rust default; keeps NAT mappings alive
+    std::chrono::milliseconds timeout{20'000};   ///< rust default
+  } ping;
+
+  struct Limits {
+    std::size_t max_connections = 1024;           ///< all established connections
+    std::size_t max_connections_per_peer = 8;     ///< a punch briefly needs 2 (relayed + direct)
+    std::size_t max_pending_handshakes = 128;     ///< inbound connections still upgrading
+    std::size_t max_inbound_streams_per_protocol = 256;  ///< per connection, running handlers
+    std::size_t event_queue = 1024;               ///< events kept for next_event(); more are dropped and counted
+  } limits;
+
+  /// Outbound TCP dials leave from our listening port (SO_REUSEADDR + SO_REUSEPORT), so the address a
+  /// relay observes for us is the NAT mapping of our listening port. Needed for hole punching.
+  bool port_reuse = true;
+};
+
+}  // namespace lp2p

@@ -1,0 +1,57 @@
+// What the host reports to the application, through Host::next_event().
+#pragma once
+
+#include "lp2p/core/multiaddr.hpp"
+#include "lp2p/core/peer_id.hpp"
+#include "lp2p/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lp2p {
+
+enum class Direction { inbound, outbound };
+const char* to_string(Direction d) noexcept;
+
+using ConnectionId = std::uint64_t;
+
+/// Identity and endpoints of one connection.
+struct ConnectionInfo {
+  ConnectionId id = 0;
+  PeerId peer;
+  Multiaddr local_addr;   ///< our end (for a relayed connection: the circuit address)
+  Multiaddr remote_addr;  ///< the peer's end as we see it
+  Direction direction = Direction::outbound;
+  bool relayed = false;   ///< true for connections through a Circuit Relay (limited)
+};
+
+/// What the peer told us through identify.
+struct IdentifyInfo {
+  std::string protocol_version;
+  std::string agent_version;
+  std::vector<std::string> protocols;
+  std::vector<Multiaddr> listen_addrs;
+  std::optional<Multiaddr> observed_addr;  ///< how the peer sees us
+};
+
+struct ConnectionEstablished { ConnectionInfo connection; };
+struct ConnectionClosed { ConnectionInfo connection; error_code reason; };
+struct OutgoingConnectionFailed { Multiaddr address; error_code error; std::string detail; };
+struct IncomingConnectionFailed { Multiaddr remote_addr; error_code error; std::string detail; };
+struct IdentifyReceived { ConnectionInfo connection; IdentifyInfo info; };
+struct PingSucceeded { ConnectionInfo connection; std::chrono::microseconds rtt; };
+struct PingFailed { ConnectionInfo connection; error_code error; };
+struct ListenAddressAdded { Multiaddr address; };
+
+using HostEvent = std::variant<ConnectionEstablished, ConnectionClosed, OutgoingConnectionFailed,
+                               IncomingConnectionFailed, IdentifyReceived, PingSucceeded, PingFailed,
+                               ListenAddressAdded>;
+
+/// One line describing an event, for logs.
+std::string describe(const HostEvent& event);
+
+}  // namespace lp2p

@@ -1,0 +1,471 @@
+#include "lp2p/host/host.hpp"
+
+#include "host/muxed_connection.hpp"
+#include "lp2p/codec/multistream/error.hpp"
+#include "lp2p/codec/noise/error.hpp"
+#include "lp2p/host/error.hpp"
+#include "lp2p/io/notify.hpp"
+#include "lp2p/io/timeout.hpp"
+#include "lp2p/io/use_nothrow.hpp"
+#include "lp2p/log.hpp"
+#include "lp2p/transport/tcp.hpp"
+#include "lp2p/transport/tcp_address.hpp"
+#include "protocol/builtin.hpp"
+#include "transport/negotiate.hpp"
+#include "transport/upgrader.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+namespace lp2p {
+
+namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
+using host_detail::MuxedConnection;
+
+namespace {
+/// Spawns a detached coroutine whose escaping exception is logged as a bug instead of terminating.
+template <class Awaitable>
+void spawn(asio::any_io_executor ex, Awaitable&& a, const char* what) {
+  asio::co_spawn(ex, std::forward<Awaitable>(a), [what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      LP2P_LOG(error, "host") << "bug: exception escaped " << what << ": " << ex.what();
+    } catch (...) {
+      LP2P_LOG(error, "host") << "bug: unknown exception escaped " << what;
+    }
+  });
+}
+}  // namespace
+
+struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
+  struct Connection {
+    ConnectionInfo info;
+    std::shared_ptr<MuxedConnection> mux;
+    std::map<std::string, std::size_t, std::less<>> inbound_streams;  // running handlers per protocol
+    std::unique_ptr<asio::steady_timer> ping_timer;
+  };
+
+  asio::any_io_executor ex;
+  HostConfig config;
+  Keypair identity;
+  PeerId id;
+  transport::PortReuseRegistry reuse;
+  std::vector<std::unique_ptr<transport::TcpListener>> listeners;
+  std::vector<Multiaddr> listen_addrs;
+  std::map<ConnectionId, std::shared_ptr<Connection>> connections;
+  std::map<std::string, StreamHandler, std::less<>> handlers;  // application handlers
+  ConnectionId next_connection_id = 1;
+  std::size_t pending_handshakes = 0;
+  std::deque<HostEvent> events;
+  io::Notify events_ready;
+  std::size_t dropped = 0;
+  bool stopped = false;
+
+  Impl(asio::any_io_executor e, HostConfig cfg, Keypair kp)
+      : ex(std::move(e)), config(std::move(cfg)), identity(std::move(kp)), id(identity.public_key().peer_id()),
+        events_ready(ex) {}
+
+  void emit(HostEvent ev) {
+    LP2P_LOG(debug, "host") << describe(ev);
+    if (events.size() >= config.limits.event_queue) {
+      ++dropped;
+      return;
+    }
+    events.push_back(std::move(ev));
+    events_ready.notify();
+  }
+
+  std::vector<std::string> supported_protocols() const {
+    std::vector<std::string> p{std::string(protocol::identify_protocol_id),
+                               std::string(protocol::identify_push_protocol_id),
+                               std::string(protocol::ping_protocol_id)};
+    for (const auto& [name, h] : handlers) p.push_back(name);
+    return p;
+  }
+
+  std::shared_ptr<Connection> find_connection(const PeerId& peer) const {
+    std::shared_ptr<Connection> best;
+    for (const auto& [cid, c] : connections) {
+      if (c->info.peer != peer || c->mux->is_closed()) continue;
+      // Prefer a direct connection over a relayed (limited) one, then the newest.
+      if (!best || (best->info.relayed && !c->info.relayed) || best->info.relayed == c->info.relayed) best = c;
+    }
+    return best;
+  }
+
+  std::size_t connections_of(const PeerId& peer) const {
+    std::size_t n = 0;
+    for (const auto& [cid, c] : connections) n += c->info.peer == peer;
+    return n;
+  }
+
+  identify::IdentifyMessage identify_message(const Connection& c) const {
+    identify::IdentifyMessage m;
+    m.public_key = identity.public_key().encode_protobuf();
+    for (const auto& a : listen_addrs) m.listen_addrs.push_back(a.bytes());
+    m.protocols = supported_protocols();
+    m.observed_addr = c.info.remote_addr.bytes();
+    m.protocol_version = config.protocol_version;
+    m.agent_version = config.agent_version;
+    return m;
+  }
+
+  // ---- connections ---------------------------------------------------------------------------------
+
+  /// Registers an upgraded connection and runs it until it ends.
+  result<std::shared_ptr<Connection>> add_connection(transport::Upgraded up, Multiaddr local, Multiaddr remote,
+                                                     Direction dir, bool relayed) {
+    if (connections.size() >= config.limits.max_connections) {
+      up.mux->abort();
+      return error_code(host::error::connection_limit);
+    }
+    if (connections_of(up.remote_peer) >= config.limits.max_connections_per_peer) {
+      up.mux->abort();
+      return error_code(host::error::peer_connection_limit);
+    }
+    auto c = std::make_shared<Connection>();
+    c->info = ConnectionInfo{next_connection_id++, up.remote_peer, std::move(local), std::move(remote), dir, relayed};
+    c->mux = std::move(up.mux);
+    c->ping_timer = std::make_unique<asio::steady_timer>(ex);
+    connections.emplace(c->info.id, c);
+    LP2P_LOG(info, "host") << "connection " << c->info.id << " established with " << c->info.peer.to_base58()
+                           << " (" << to_string(dir) << (relayed ? ", relayed" : ", direct") << ") local "
+                           << c->info.local_addr.to_string() << " remote " << c->info.remote_addr.to_string();
+    emit(ConnectionEstablished{c->info});
+    spawn(ex, run_connection(c), "connection task");
+    return c;
+  }
+
+  asio::awaitable<void> run_connection(std::shared_ptr<Connection> c) {
+    auto self = shared_from_this();
+    spawn(ex, identify_peer(c), "identify");
+    if (config.ping.enabled) spawn(ex, ping_loop(c), "ping");
+    co_await (c->mux->run() && accept_streams(c));
+    c->ping_timer->cancel();
+    connections.erase(c->info.id);
+    const auto reason = c->mux->error();
+    LP2P_LOG(info, "host") << "connection " << c->info.id << " with " << c->info.peer.to_base58() << " closed: "
+                           << reason.message();
+    emit(ConnectionClosed{c->info, reason});
+  }
+
+  asio::awaitable<void> accept_streams(std::shared_ptr<Connection> c) {
+    for (;;) {
+      auto s = co_await c->mux->accept_stream();
+      if (!s) co_return;
+      spawn(ex, handle_stream(c, std::move(*s)), "stream handler");
+    }
+  }
+
+  asio::awaitable<void> handle_stream(std::shared_ptr<Connection> c, io::StreamPtr raw) {
+    auto self = shared_from_this();
+    auto n = co_await io::with_timeout(transport::select_inbound(std::move(raw), supported_protocols()),
+                                       config.timeouts.stream_negotiation);
+    if (!n) {
+      LP2P_LOG(debug, "host") << "inbound stream from " << c->info.peer.to_base58()
+                              << " not negotiated: " << n.error().message();
+      co_return;
+    }
+    auto& protocol = n->protocol;
+    auto& stream = n->stream;
+    if (protocol == protocol::identify_protocol_id) {
+      auto r = co_await protocol::identify_respond(*stream, identify_message(*c));
+      if (!r) LP2P_LOG(debug, "identify") << "reply to " << c->info.peer.to_base58() << " failed: " << r.error().message();
+      co_return;
+    }
+    if (protocol == protocol::identify_push_protocol_id) {
+      auto m = co_await protocol::identify_read(*stream);
+      if (m) emit(IdentifyReceived{c->info, protocol::to_identify_info(*m)});
+      co_return;
+    }
+    if (protocol == protocol::ping_protocol_id) {
+      co_await protocol::ping_respond(*stream);
+      co_return;
+    }
+    auto h = handlers.find(protocol);
+    if (h == handlers.end()) co_return;  // removed while negotiating
+    auto& count = c->inbound_streams[protocol];
+    if (count >= config.limits.max_inbound_streams_per_protocol) {
+      LP2P_LOG(warn, "host") << "resetting inbound " << protocol << " stream from " << c->info.peer.to_base58()
+                             << ": " << count << " already running (limits.max_inbound_streams_per_protocol)";
+      stream->close();
+      co_return;
+    }
+    ++count;
+    auto handler = h->second;  // the map may change while the handler runs
+    try {
+      co_await handler(Stream(std::move(stream), protocol, c->info));
+    } catch (const std::exception& e) {
+      LP2P_LOG(error, "host") << "handler for " << protocol << " threw: " << e.what() << " (stream reset)";
+    }
+    --c->inbound_streams[protocol];
+  }
+
+  asio::awaitable<void> identify_peer(std::shared_ptr<Connection> c) {
+    auto self = shared_from_this();
+    auto s = co_await open_on(c, {std::string(protocol::identify_protocol_id)});
+    if (!s) {
+      LP2P_LOG(debug, "identify") << "cannot ask " << c->info.peer.to_base58() << ": " << s.error().message();
+      co_return;
+    }
+    auto m = co_await io::with_timeout(protocol::identify_read(*s->stream), config.timeouts.identify);
+    if (!m) {
+      LP2P_LOG(debug, "identify") << "no reply from " << c->info.peer.to_base58() << ": " << m.error().message();
+      co_return;
+    }
+    if (!m->public_key || PublicKey::decode_protobuf(*m->public_key).map([&](const PublicKey& k) {
+                             return k.peer_id() == c->info.peer;
+                           }) != result<bool>(true)) {
+      LP2P_LOG(warn, "identify") << "ignoring identify from " << c->info.peer.to_base58()
+                                 << ": its public key is missing or belongs to another peer";
+      co_return;
+    }
+    auto info = protocol::to_identify_info(*m);
+    LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '" << info.agent_version
+                               << "', observed address "
+                               << (info.observed_addr ? info.observed_addr->to_string() : std::string("none"));
+    emit(IdentifyReceived{c->info, std::move(info)});
+  }
+
+  asio::awaitable<void> ping_loop(std::shared_ptr<Connection> c) {
+    auto self = shared_from_this();
+    io::StreamPtr stream;
+    while (!c->mux->is_closed() && !stopped) {
+      c->ping_timer->expires_after(config.ping.interval);
+      auto [ec] = co_await c->ping_timer->async_wait(use_nothrow);
+      if (ec || c->mux->is_closed() || stopped) co_return;
+      if (!stream) {
+        auto s = co_await open_on(c, {std::string(protocol::ping_protocol_id)});
+        if (!s) {
+          emit(PingFailed{c->info, s.error()});
+          co_return;  // the peer does not speak ping, or the connection is gone
+        }
+        stream = std::move(s->stream);
+      }
+      auto rtt = co_await io::with_timeout(protocol::ping_once(*stream), config.ping.timeout);
+      if (!rtt) {
+        LP2P_LOG(warn, "ping") << "ping to " << c->info.peer.to_base58() << " failed: " << rtt.error().message();
+        emit(PingFailed{c->info, rtt.error()});
+        stream.reset();
+        if (rtt.error() == io::error::timeout) c->mux->close();  // a dead connection must not linger
+        continue;
+      }
+      emit(PingSucceeded{c->info, *rtt});
+    }
+  }
+
+  /// Opens a yamux stream on `c` and negotiates one of `protocols`.
+  asio::awaitable<result<transport::Negotiated>> open_on(std::shared_ptr<Connection> c,
+                                                         std::vector<std::string> protocols) {
+    auto raw = co_await c->mux->open_stream();
+    if (!raw) co_return raw.error();
+    co_return co_await io::with_timeout(transport::select_outbound(std::move(*raw), std::move(protocols)),
+                                        config.timeouts.stream_negotiation);
+  }
+
+  // ---- listening -------------------------------------------------------------------------------------
+
+  asio::awaitable<void> accept_loop(transport::TcpListener* listener) {
+    auto self = shared_from_this();
+    for (;;) {
+      auto s = co_await listener->accept();
+      if (!s) {
+        if (stopped || s.error() == asio::error::operation_aborted) co_return;
+        LP2P_LOG(warn, "host") << "accept failed: " << s.error().message();
+        continue;
+      }
+      if (pending_handshakes >= config.limits.max_pending_handshakes) {
+        LP2P_LOG(warn, "host") << "dropping inbound connection from " << io::to_string((*s)->remote_endpoint())
+                               << ": " << pending_handshakes << " handshakes pending (limits.max_pending_handshakes)";
+        (*s)->close();
+        continue;
+      }
+      spawn(ex, handle_inbound(std::move(*s)), "inbound upgrade");
+    }
+  }
+
+  asio::awaitable<void> handle_inbound(std::unique_ptr<io::TcpStream> sock) {
+    auto self = shared_from_this();
+    ++pending_handshakes;
+    auto local = transport::to_multiaddr(sock->local_endpoint());
+    auto remote = transport::to_multiaddr(sock->remote_endpoint());
+    std::string detail;
+    transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, {}};
+    auto up = co_await io::with_timeout(transport::upgrade(std::move(sock), params, &detail), config.timeouts.upgrade);
+    --pending_handshakes;
+    if (!up) {
+      if (detail.empty()) detail = up.error().message();
+      LP2P_LOG(info, "host") << "inbound connection from " << remote.to_string() << " failed: " << detail;
+      emit(IncomingConnectionFailed{remote, up.error(), detail});
+      co_return;
+    }
+    auto c = add_connection(std::move(*up), local, remote, Direction::inbound, false);
+    if (!c) LP2P_LOG(warn, "host") << "inbound connection from " << remote.to_string() << " refused: " << c.error().message();
+  }
+
+  // ---- dialing ---------------------------------------------------------------------------------------
+
+  asio::awaitable<result<ConnectionInfo>> dial(Multiaddr address) {
+    auto self = shared_from_this();
+    if (stopped) co_return error_code(host::error::stopped);
+    auto peer = address.peer_id();
+    if (peer && *peer == id) co_return error_code(host::error::dial_self);
+    if (peer)
+      if (auto c = find_connection(*peer); c && !c->info.relayed) co_return c->info;
+    std::string detail;
+    auto r = co_await dial_new(address, peer, detail);
+    if (!r) {
+      if (detail.empty()) detail = r.error().message();
+      LP2P_LOG(info, "host") << "dial " << address.to_string() << " failed: " << detail;
+      emit(OutgoingConnectionFailed{address, r.error(), detail});
+    }
+    co_return r;
+  }
+
+  asio::awaitable<result<ConnectionInfo>> dial_new(const Multiaddr& address, std::optional<PeerId> peer,
+                                                   std::string& detail) {
+    auto target = transport::to_tcp_target(address);
+    if (!target) co_return error_code(host::error::unsupported_address);
+    transport::DialOptions opts;
+    opts.port_reuse = config.port_reuse;
+    opts.timeout = config.timeouts.dial;
+    auto sock = co_await transport::tcp_dial(ex, *target, reuse, opts);
+    if (!sock) co_return sock.error();
+    auto local = transport::to_multiaddr((*sock)->local_endpoint());
+    auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
+    transport::UpgradeParams params{&identity, transport::UpgradeRole::initiator, peer, {}};
+    auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
+    if (!up) co_return up.error();
+    auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
+    if (!c) co_return c.error();
+    co_return (*c)->info;
+  }
+};
+
+// ---- Host ----------------------------------------------------------------------------------------------
+
+Host::Host(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Host::~Host() {
+  if (!impl_) return;
+  impl_->stopped = true;
+  for (auto& l : impl_->listeners) l->close();
+  for (auto& [cid, c] : impl_->connections) c->mux->abort();
+  impl_->events_ready.notify();
+}
+
+result<std::unique_ptr<Host>> Host::create(asio::any_io_executor executor, HostConfig config) {
+  Keypair kp = config.identity ? *config.identity : Keypair::generate_ed25519();
+  auto impl = std::make_shared<Impl>(std::move(executor), std::move(config), std::move(kp));
+  return std::unique_ptr<Host>(new Host(std::move(impl)));
+}
+
+const PeerId& Host::id() const noexcept { return impl_->id; }
+const Keypair& Host::identity() const noexcept { return impl_->identity; }
+asio::any_io_executor Host::get_executor() const noexcept { return impl_->ex; }
+
+asio::awaitable<result<void>> Host::start() {
+  auto impl = impl_;
+  for (const auto& addr : impl->config.listen) {
+    auto target = transport::to_tcp_target(addr);
+    if (!target || !target->endpoint) {
+      LP2P_LOG(error, "host") << "cannot listen on " << addr.to_string() << ": not /ip4|ip6/ADDR/tcp/PORT";
+      co_return error_code(host::error::unsupported_address);
+    }
+    auto l = transport::TcpListener::listen(impl->ex, *target->endpoint, &impl->reuse);
+    if (!l) {
+      LP2P_LOG(error, "host") << "cannot listen on " << addr.to_string() << ": " << l.error().message();
+      co_return l.error();
+    }
+    auto ma = transport::to_multiaddr((*l)->local_endpoint());
+    LP2P_LOG(info, "host") << "listening on " << ma.to_string() << "/p2p/" << impl->id.to_base58();
+    impl->listen_addrs.push_back(ma);
+    impl->emit(ListenAddressAdded{ma});
+    spawn(impl->ex, impl->accept_loop(l->get()), "accept loop");
+    impl->listeners.push_back(std::move(*l));
+  }
+  co_return result<void>{};
+}
+
+asio::awaitable<void> Host::stop() {
+  auto impl = impl_;
+  if (impl->stopped) co_return;
+  impl->stopped = true;
+  for (auto& l : impl->listeners) l->close();
+  for (auto& [cid, c] : impl->connections) c->mux->close();
+  // Give connections a moment to flush their GoAway, then cut what is left.
+  asio::steady_timer t(impl->ex);
+  for (int i = 0; i < 50 && !impl->connections.empty(); ++i) {
+    t.expires_after(std::chrono::milliseconds(20));
+    co_await t.async_wait(use_nothrow);
+  }
+  for (auto& [cid, c] : impl->connections) c->mux->abort();
+  impl->events_ready.notify();
+}
+
+std::vector<Multiaddr> Host::listen_addrs() const { return impl_->listen_addrs; }
+
+asio::awaitable<result<ConnectionInfo>> Host::dial(const Multiaddr& address) {
+  auto impl = impl_;
+  co_return co_await impl->dial(address);
+}
+
+asio::awaitable<result<Stream>> Host::open_stream(const PeerId& peer, std::vector<std::string> protocols) {
+  auto impl = impl_;
+  if (impl->stopped) co_return error_code(host::error::stopped);
+  auto c = impl->find_connection(peer);
+  if (!c) co_return error_code(host::error::not_connected);
+  auto n = co_await impl->open_on(c, std::move(protocols));
+  if (!n) co_return n.error();
+  co_return Stream(std::move(n->stream), std::move(n->protocol), c->info);
+}
+
+void Host::set_handler(std::string protocol, StreamHandler handler) {
+  impl_->handlers[std::move(protocol)] = std::move(handler);
+}
+
+void Host::remove_handler(const std::string& protocol) { impl_->handlers.erase(protocol); }
+
+asio::awaitable<result<std::chrono::microseconds>> Host::ping(const PeerId& peer) {
+  auto impl = impl_;
+  auto c = impl->find_connection(peer);
+  if (!c) co_return error_code(host::error::not_connected);
+  auto s = co_await impl->open_on(c, {std::string(protocol::ping_protocol_id)});
+  if (!s) co_return s.error();
+  auto rtt = co_await io::with_timeout(protocol::ping_once(*s->stream), impl->config.ping.timeout);
+  if (rtt) impl->emit(PingSucceeded{c->info, *rtt});
+  (void)co_await s->stream->shutdown_write();
+  co_return rtt;
+}
+
+asio::awaitable<result<HostEvent>> Host::next_event() {
+  auto impl = impl_;
+  for (;;) {
+    if (!impl->events.empty()) {
+      auto ev = std::move(impl->events.front());
+      impl->events.pop_front();
+      co_return ev;
+    }
+    if (impl->stopped) co_return error_code(host::error::stopped);
+    if (!co_await impl->events_ready.wait()) co_return error_code(asio::error::operation_aborted);
+  }
+}
+
+std::size_t Host::dropped_events() const noexcept { return impl_->dropped; }
+
+std::vector<ConnectionInfo> Host::connections() const {
+  std::vector<ConnectionInfo> out;
+  for (const auto& [cid, c] : impl_->connections) out.push_back(c->info);
+  return out;
+}
+
+}  // namespace lp2p

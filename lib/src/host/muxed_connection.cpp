@@ -1,0 +1,266 @@
+#include "host/muxed_connection.hpp"
+
+#include "lp2p/io/use_nothrow.hpp"
+#include "lp2p/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace lp2p::host_detail {
+
+using namespace boost::asio::experimental::awaitable_operators;
+
+/// One yamux stream seen as an io::ByteStream. Holds the connection alive; fails with the session's error
+/// once the connection has ended.
+class YamuxStream final : public io::ByteStream {
+ public:
+  YamuxStream(std::shared_ptr<MuxedConnection> conn, yamux::StreamId id,
+              std::shared_ptr<MuxedConnection::Slot> slot)
+      : conn_(std::move(conn)), id_(id), slot_(std::move(slot)) {}
+  ~YamuxStream() override { close(); }
+
+  asio::any_io_executor executor() override { return conn_->executor_; }
+
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (buf.empty()) co_return std::size_t{0};
+    for (;;) {
+      if (closed_) co_return error_code(io::error::closed);
+      if (slot_->reset) co_return error_code(asio::error::connection_reset);
+      auto r = conn_->session_.read(id_, buf, MuxedConnection::now());
+      conn_->drain();
+      if (r && *r > 0) co_return *r;
+      if (!r) {
+        if (r.error() == yamux::error::end_of_stream) co_return error_code(asio::error::eof);
+        if (slot_->reset) co_return error_code(asio::error::connection_reset);
+        if (r.error() == yamux::error::session_closed && conn_->error_) co_return conn_->error_;
+        co_return r.error();
+      }
+      if (!co_await slot_->readable.wait()) co_return error_code(asio::error::operation_aborted);
+    }
+  }
+
+  asio::awaitable<result<void>> write_all(BytesView data) override {
+    while (!data.empty()) {
+      if (closed_) co_return error_code(io::error::closed);
+      if (slot_->reset) co_return error_code(asio::error::connection_reset);
+      auto r = conn_->session_.write(id_, data);
+      conn_->drain();
+      if (!r) {
+        if (r.error() == yamux::error::write_closed) co_return error_code(io::error::write_after_shutdown);
+        if (slot_->reset || r.error() == yamux::error::unknown_stream) co_return error_code(asio::error::connection_reset);
+        if (r.error() == yamux::error::session_closed && conn_->error_) co_return conn_->error_;
+        co_return r.error();
+      }
+      data = data.subspan(*r);
+      if (!data.empty() && !co_await slot_->writable.wait()) co_return error_code(asio::error::operation_aborted);
+    }
+    co_return result<void>{};
+  }
+
+  asio::awaitable<result<void>> shutdown_write() override {
+    if (closed_) co_return error_code(io::error::closed);
+    if (slot_->reset) co_return error_code(asio::error::connection_reset);
+    auto r = conn_->session_.close_write(id_);
+    conn_->drain();
+    if (!r && r.error() != yamux::error::unknown_stream) co_return r.error();
+    co_return result<void>{};
+  }
+
+  void close() noexcept override {
+    if (closed_) return;
+    closed_ = true;
+    if (!slot_->freed && !conn_->session_.closed()) {
+      (void)conn_->session_.reset(id_);
+      conn_->drain();
+    }
+    slot_->readable.notify();
+    slot_->writable.notify();
+  }
+
+  std::string describe() const override { return "yamux stream " + std::to_string(id_) + " over " + conn_->transport_->describe(); }
+
+ private:
+  std::shared_ptr<MuxedConnection> conn_;
+  yamux::StreamId id_;
+  std::shared_ptr<MuxedConnection::Slot> slot_;
+  bool closed_ = false;
+};
+
+MuxedConnection::MuxedConnection(io::StreamPtr transport, yamux::Role role, yamux::Config cfg)
+    : transport_(std::move(transport)),
+      executor_(transport_->executor()),
+      session_(role, cfg, now()),
+      accept_ready_(executor_),
+      output_ready_(executor_),
+      timer_(executor_) {}
+
+MuxedConnection::~MuxedConnection() = default;
+
+std::shared_ptr<MuxedConnection::Slot> MuxedConnection::slot(yamux::StreamId id) {
+  auto& s = slots_[id];
+  if (!s) s = std::make_shared<Slot>(executor_);
+  return s;
+}
+
+void MuxedConnection::drain() {
+  while (auto ev = session_.poll_event()) {
+    std::visit(
+        [&](auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<E, yamux::StreamOpened>) {
+            slot(e.id);
+            if (accept_queue_.size() >= max_accept_backlog) {
+              LP2P_LOG(warn, "yamux") << "inbound stream " << e.id << " refused: " << max_accept_backlog
+                                      << " streams wait to be accepted";
+              (void)session_.reset(e.id);
+            } else {
+              accept_queue_.push_back(e.id);
+              accept_ready_.notify();
+            }
+          } else if constexpr (std::is_same_v<E, yamux::Readable> || std::is_same_v<E, yamux::RemoteFin>) {
+            if (auto it = slots_.find(e.id); it != slots_.end()) it->second->readable.notify();
+          } else if constexpr (std::is_same_v<E, yamux::Writable>) {
+            if (auto it = slots_.find(e.id); it != slots_.end()) it->second->writable.notify();
+          } else if constexpr (std::is_same_v<E, yamux::StreamReset>) {
+            if (auto it = slots_.find(e.id); it != slots_.end()) {
+              it->second->reset = true;
+              it->second->readable.notify();
+              it->second->writable.notify();
+            }
+          } else if constexpr (std::is_same_v<E, yamux::StreamClosed>) {
+            if (auto it = slots_.find(e.id); it != slots_.end()) {
+              it->second->freed = true;
+              it->second->readable.notify();
+              it->second->writable.notify();
+              slots_.erase(it);
+            }
+          } else if constexpr (std::is_same_v<E, yamux::GoAwayReceived>) {
+            LP2P_LOG(debug, "yamux") << "peer sent GoAway code " << static_cast<int>(e.code);
+          } else if constexpr (std::is_same_v<E, yamux::PingRtt>) {
+            LP2P_LOG(trace, "yamux") << "rtt " << std::chrono::duration_cast<std::chrono::microseconds>(e.rtt).count() << "us";
+          } else if constexpr (std::is_same_v<E, yamux::Failed>) {
+            if (!error_) error_ = e.ec;
+            LP2P_LOG(debug, "yamux") << "session ended: " << e.ec.message() << " on " << transport_->describe();
+            for (auto& [id, s] : slots_) {
+              s->freed = true;
+              s->readable.notify();
+              s->writable.notify();
+            }
+            accept_ready_.notify();
+          }
+        },
+        *ev);
+  }
+  if (!session_.pending_output().empty() || session_.closed()) output_ready_.notify();
+  auto next = session_.next_timeout();
+  if (next != timer_armed_) timer_.cancel();
+}
+
+asio::awaitable<void> MuxedConnection::run() {
+  auto self = shared_from_this();
+  drain();  // the first keep-alive ping is queued at construction
+  co_await (read_loop() && write_loop() && timer_loop());
+  finished_ = true;
+  if (!error_) error_ = yamux::error::session_closed;
+  accept_ready_.notify();
+}
+
+asio::awaitable<void> MuxedConnection::read_loop() {
+  std::vector<std::uint8_t> buf(64 * 1024);
+  while (!session_.closed()) {
+    auto r = co_await transport_->read_some(buf);
+    if (!r) {
+      if (!session_.closed()) {
+        if (closing_ && !error_) error_ = yamux::error::session_closed;
+        else if (!error_ && r.error() != asio::error::eof) error_ = r.error();
+        session_.on_eof(now());
+      }
+      drain();
+      break;
+    }
+    session_.on_bytes(now(), BytesView(buf.data(), *r));
+    drain();
+  }
+  finished_ = true;
+  output_ready_.notify();
+  timer_.cancel();
+}
+
+asio::awaitable<void> MuxedConnection::write_loop() {
+  for (;;) {
+    auto out = session_.pending_output();
+    if (out.empty()) {
+      if (session_.closed() || finished_ || closing_) break;
+      if (!co_await output_ready_.wait() && finished_) break;
+      continue;
+    }
+    write_buffer_.assign(out.begin(), out.end());
+    session_.output_written(write_buffer_.size());
+    drain();
+    auto r = co_await transport_->write_all(write_buffer_);
+    if (!r) {
+      if (!error_) error_ = r.error();
+      break;
+    }
+  }
+  // Everything we had to say is flushed (or the transport broke): close it, which also ends read_loop.
+  transport_->close();
+  timer_.cancel();
+}
+
+asio::awaitable<void> MuxedConnection::timer_loop() {
+  while (!session_.closed() && !finished_) {
+    timer_armed_ = session_.next_timeout();
+    timer_.expires_at(timer_armed_ ? *timer_armed_ : asio::steady_timer::time_point::max());
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (session_.closed() || finished_) break;
+    if (timer_armed_ && now() >= *timer_armed_) {
+      session_.on_timeout(now());
+      drain();
+    }
+  }
+}
+
+asio::awaitable<result<io::StreamPtr>> MuxedConnection::open_stream() {
+  auto self = shared_from_this();
+  if (is_closed()) co_return error_ ? error_ : error_code(yamux::error::session_closed);
+  auto id = session_.open_stream(now());
+  drain();
+  if (!id) co_return id.error();
+  co_return io::StreamPtr(std::make_unique<YamuxStream>(self, *id, slot(*id)));
+}
+
+asio::awaitable<result<io::StreamPtr>> MuxedConnection::accept_stream() {
+  auto self = shared_from_this();
+  for (;;) {
+    if (!accept_queue_.empty()) {
+      auto id = accept_queue_.front();
+      accept_queue_.pop_front();
+      auto it = slots_.find(id);
+      if (it == slots_.end()) continue;  // already reset by the peer and freed
+      co_return io::StreamPtr(std::make_unique<YamuxStream>(self, id, it->second));
+    }
+    if (is_closed()) co_return error_ ? error_ : error_code(yamux::error::session_closed);
+    if (!co_await accept_ready_.wait()) co_return error_code(asio::error::operation_aborted);
+  }
+}
+
+void MuxedConnection::close() {
+  if (closing_ || is_closed()) return;
+  closing_ = true;
+  session_.go_away(yamux::GoAwayCode::normal);
+  drain();
+  output_ready_.notify();
+}
+
+void MuxedConnection::abort() noexcept {
+  closing_ = true;
+  if (!error_) error_ = yamux::error::session_closed;
+  transport_->close();
+  timer_.cancel();
+  output_ready_.notify();
+}
+
+}  // namespace lp2p::host_detail

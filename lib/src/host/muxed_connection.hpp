@@ -1,0 +1,83 @@
+// The yamux driver: runs one yamux::Session (sans-IO) over an io::ByteStream (STYLE.md §7.4).
+// It only moves bytes, time and events between Asio and the engine; every protocol decision is the
+// Session's. One connection is one task tree: run() = reader && writer && timer.
+#pragma once
+
+#include "lp2p/codec/yamux/session.hpp"
+#include "lp2p/io/byte_stream.hpp"
+#include "lp2p/io/notify.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+namespace lp2p::host_detail {
+
+namespace asio = boost::asio;
+
+class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
+ public:
+  /// Inbound streams accepted by the session but not yet taken by accept_stream(); more are reset.
+  static constexpr std::size_t max_accept_backlog = 256;
+
+  MuxedConnection(io::StreamPtr transport, yamux::Role role, yamux::Config cfg);
+  ~MuxedConnection();
+
+  /// Drives the connection until it ends (peer EOF, violation, close()). Never throws.
+  asio::awaitable<void> run();
+
+  /// Opens an outbound yamux stream (the SYN goes out at once).
+  asio::awaitable<result<io::StreamPtr>> open_stream();
+  /// Waits for the next inbound stream. Fails with the connection's error once it has ended.
+  asio::awaitable<result<io::StreamPtr>> accept_stream();
+
+  /// Graceful close: GoAway(normal), flush, close the transport. Streams fail with session_closed.
+  void close();
+  /// Abortive close (no flush).
+  void abort() noexcept;
+
+  bool is_closed() const noexcept { return finished_ || session_.closed(); }
+  /// Why the connection ended (clear while it runs).
+  error_code error() const noexcept { return error_; }
+  std::size_t stream_count() const { return session_.stream_count(); }
+  std::optional<yamux::Duration> rtt() const { return session_.rtt(); }
+  const io::ByteStream& transport() const noexcept { return *transport_; }
+
+ private:
+  friend class YamuxStream;
+  struct Slot {
+    explicit Slot(const asio::any_io_executor& ex) : readable(ex), writable(ex) {}
+    io::Notify readable;
+    io::Notify writable;
+    bool reset = false;   // the peer reset it
+    bool freed = false;   // the session forgot it (StreamClosed)
+  };
+
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  asio::awaitable<void> timer_loop();
+  /// Processes every pending session event and wakes whoever waits for it. Call after each session call.
+  void drain();
+  void finish(error_code ec);
+  std::shared_ptr<Slot> slot(yamux::StreamId id);
+  static yamux::Time now() { return yamux::Clock::now(); }
+
+  io::StreamPtr transport_;
+  asio::any_io_executor executor_;
+  yamux::Session session_;
+  std::unordered_map<yamux::StreamId, std::shared_ptr<Slot>> slots_;
+  std::deque<yamux::StreamId> accept_queue_;
+  io::Notify accept_ready_;
+  io::Notify output_ready_;
+  asio::steady_timer timer_;
+  std::optional<yamux::Time> timer_armed_;
+  Bytes write_buffer_;
+  bool closing_ = false;   // close() called: flush, then close the transport
+  bool finished_ = false;  // reader has stopped
+  error_code error_;
+};
+
+}  // namespace lp2p::host_detail

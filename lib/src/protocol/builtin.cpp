@@ -1,0 +1,72 @@
+#include "protocol/builtin.hpp"
+
+#include "lp2p/codec/frame.hpp"
+#include "lp2p/host/error.hpp"
+#include "lp2p/io/framed.hpp"
+
+#include <boost/asio/error.hpp>
+#include <sodium.h>
+
+namespace lp2p::protocol {
+
+namespace asio = boost::asio;
+
+asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify::IdentifyMessage& ours) {
+  auto body = identify::encode(ours);
+  if (!body) co_return body.error();
+  if (auto w = co_await io::write_uvarint_frame(s, *body); !w) co_return w.error();
+  co_return co_await s.shutdown_write();
+}
+
+asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::ByteStream& s) {
+  identify::IdentifyMessage merged;
+  for (std::size_t i = 0; i < identify::max_messages_per_stream; ++i) {
+    auto frame = co_await io::read_uvarint_frame(s, identify::max_message_size);
+    if (!frame) {
+      // EOF before a new frame ends the reply (go splits large messages in two).
+      if (i > 0 && frame.error() == asio::error::eof) break;
+      co_return frame.error();
+    }
+    auto msg = identify::decode(*frame);
+    if (!msg) co_return msg.error();
+    identify::merge(merged, *msg);
+  }
+  co_return merged;
+}
+
+IdentifyInfo to_identify_info(const identify::IdentifyMessage& m) {
+  IdentifyInfo info;
+  info.protocol_version = m.protocol_version.value_or("");
+  info.agent_version = m.agent_version.value_or("");
+  info.protocols = m.protocols;
+  for (const auto& a : m.listen_addrs)
+    if (auto ma = Multiaddr::from_bytes(a)) info.listen_addrs.push_back(std::move(*ma));
+  if (m.observed_addr)
+    if (auto ma = Multiaddr::from_bytes(*m.observed_addr)) info.observed_addr = std::move(*ma);
+  return info;
+}
+
+asio::awaitable<result<void>> ping_respond(io::ByteStream& s) {
+  std::uint8_t buf[ping_size];
+  for (;;) {
+    auto r = co_await io::read_exact(s, buf);
+    if (!r) {
+      if (r.error() == asio::error::eof) co_return co_await s.shutdown_write();
+      co_return r.error();
+    }
+    if (auto w = co_await s.write_all(BytesView(buf, ping_size)); !w) co_return w.error();
+  }
+}
+
+asio::awaitable<result<std::chrono::microseconds>> ping_once(io::ByteStream& s) {
+  std::uint8_t out[ping_size], in[ping_size];
+  randombytes_buf(out, sizeof out);
+  const auto start = std::chrono::steady_clock::now();
+  if (auto w = co_await s.write_all(BytesView(out, ping_size)); !w) co_return w.error();
+  if (auto r = co_await io::read_exact(s, in); !r) co_return r.error();
+  const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  if (std::memcmp(in, out, ping_size) != 0) co_return error_code(host::error::ping_mismatch);
+  co_return rtt;
+}
+
+}  // namespace lp2p::protocol

@@ -1,0 +1,37 @@
+// identify (/ipfs/id/1.0.0, /ipfs/id/push/1.0.0) and ping (/ipfs/ping/1.0.0): the straight-line
+// coroutines, one per role, that the host runs on every connection (WIRE.md §1.3, §1.4).
+#pragma once
+
+#include "lp2p/codec/identify/message.hpp"
+#include "lp2p/host/events.hpp"
+#include "lp2p/io/byte_stream.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace lp2p::protocol {
+
+constexpr std::string_view identify_protocol_id = "/ipfs/id/1.0.0";
+constexpr std::string_view identify_push_protocol_id = "/ipfs/id/push/1.0.0";
+constexpr std::string_view ping_protocol_id = "/ipfs/ping/1.0.0";
+constexpr std::size_t ping_size = 32;
+
+/// Responder: writes `ours` (length-prefixed; at most identify::max_message_size) and closes.
+boost::asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify::IdentifyMessage& ours);
+
+/// Requester (and push receiver): reads and merges up to identify::max_messages_per_stream messages
+/// until EOF.
+/// @errors codec frame errors, identify decode errors, transport errors
+boost::asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::ByteStream& s);
+
+/// Converts the wire message into the public IdentifyInfo (dropping addresses that do not parse).
+IdentifyInfo to_identify_info(const identify::IdentifyMessage& m);
+
+/// Responder: echoes 32-byte pings until EOF.
+boost::asio::awaitable<result<void>> ping_respond(io::ByteStream& s);
+
+/// Requester: sends one 32-byte random payload and waits for its echo.
+/// @errors host::error::ping_mismatch, transport errors
+boost::asio::awaitable<result<std::chrono::microseconds>> ping_once(io::ByteStream& s);
+
+}  // namespace lp2p::protocol

@@ -1,0 +1,119 @@
+#include "transport/negotiate.hpp"
+
+#include "lp2p/codec/multistream/error.hpp"
+#include "lp2p/codec/multistream/negotiator.hpp"
+#include "lp2p/io/buffered_stream.hpp"
+
+namespace lp2p::transport {
+namespace {
+
+namespace asio = boost::asio;
+
+/// Writes whatever the engine has queued.
+template <class Engine>
+asio::awaitable<result<void>> flush(io::ByteStream& s, Engine& engine) {
+  auto out = engine.pending_output();
+  if (out.empty()) co_return result<void>{};
+  Bytes copy(out.begin(), out.end());
+  engine.output_written(copy.size());
+  co_return co_await s.write_all(copy);
+}
+
+/// Feeds the engine from the stream until it reaches an outcome, flushing its replies.
+template <class Engine>
+asio::awaitable<result<void>> run_engine(io::ByteStream& s, Engine& engine) {
+  std::uint8_t buf[1024];
+  for (;;) {
+    if (auto w = co_await flush(s, engine); !w) co_return w.error();
+    if (engine.outcome()) {
+      if (!engine.outcome()->ok()) co_return engine.outcome()->error;
+      co_return result<void>{};
+    }
+    auto r = co_await s.read_some(buf);
+    if (!r) co_return r.error();
+    engine.on_bytes(BytesView(buf, *r));
+  }
+}
+
+io::StreamPtr with_leftover(io::StreamPtr stream, Bytes leftover) {
+  if (leftover.empty()) return stream;
+  return std::make_unique<io::BufferedStream>(std::move(stream), std::move(leftover));
+}
+
+/// The stream a lazy dialer hands on: its first read consumes and checks the listener's header and
+/// echo before any application byte is delivered.
+class LazyDialerStream final : public io::ByteStream {
+ public:
+  LazyDialerStream(io::StreamPtr inner, multistream::Dialer dialer)
+      : inner_(std::move(inner)), dialer_(std::move(dialer)) {}
+
+  asio::any_io_executor executor() override { return inner_->executor(); }
+
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (buf.empty()) co_return std::size_t{0};
+    if (!confirmed_) {
+      std::uint8_t tmp[1024];
+      while (!dialer_.outcome()) {
+        auto r = co_await inner_->read_some(tmp);
+        if (!r) co_return r.error();
+        dialer_.on_bytes(BytesView(tmp, *r));
+      }
+      if (!dialer_.outcome()->ok()) co_return dialer_.outcome()->error;
+      confirmed_ = true;
+      leftover_ = dialer_.take_leftover();
+    }
+    if (pos_ < leftover_.size()) {
+      const std::size_t n = std::min(buf.size(), leftover_.size() - pos_);
+      std::copy_n(leftover_.begin() + static_cast<std::ptrdiff_t>(pos_), n, buf.begin());
+      pos_ += n;
+      if (pos_ == leftover_.size()) {
+        leftover_.clear();
+        leftover_.shrink_to_fit();
+        pos_ = 0;
+      }
+      co_return n;
+    }
+    co_return co_await inner_->read_some(buf);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
+  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
+  void close() noexcept override { inner_->close(); }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  io::StreamPtr inner_;
+  multistream::Dialer dialer_;
+  bool confirmed_ = false;
+  Bytes leftover_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream, std::vector<std::string> protocols) {
+  multistream::Dialer dialer(std::move(protocols), /*lazy=*/false);
+  if (auto r = co_await run_engine(*stream, dialer); !r) co_return r.error();
+  auto protocol = dialer.outcome()->protocol;
+  co_return Negotiated{std::move(protocol), with_leftover(std::move(stream), dialer.take_leftover())};
+}
+
+asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
+                                                         BytesView early_data) {
+  multistream::Dialer dialer({protocol}, /*lazy=*/true);
+  if (dialer.outcome() && !dialer.outcome()->ok()) co_return dialer.outcome()->error;
+  auto out = dialer.pending_output();
+  Bytes first(out.begin(), out.end());
+  dialer.output_written(first.size());
+  first.insert(first.end(), early_data.begin(), early_data.end());
+  if (auto w = co_await stream->write_all(first); !w) co_return w.error();
+  co_return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(stream), std::move(dialer))};
+}
+
+asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported) {
+  multistream::Listener listener(std::move(supported));
+  if (auto r = co_await run_engine(*stream, listener); !r) co_return r.error();
+  auto protocol = listener.outcome()->protocol;
+  co_return Negotiated{std::move(protocol), with_leftover(std::move(stream), listener.take_leftover())};
+}
+
+}  // namespace lp2p::transport

@@ -1,0 +1,38 @@
+// multistream-select over an io::ByteStream: the coroutines around the sans-IO engines in
+// codec/multistream/negotiator.hpp. After negotiation, bytes the peer sent behind its last
+// negotiation message stay readable from the returned stream (rust's V1Lazy sends Noise or yamux
+// bytes in the same segment).
+#pragma once
+
+#include "lp2p/io/byte_stream.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lp2p::transport {
+
+struct Negotiated {
+  std::string protocol;
+  io::StreamPtr stream;  ///< the same stream, possibly wrapped to replay leftover bytes
+};
+
+/// Dialer side. Sends header + proposal, waits for the listener's answer, proposes the next protocol
+/// on `na`.
+/// @errors multistream::error::protocol_not_supported (no protocol accepted), other multistream errors,
+///         transport errors
+boost::asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream,
+                                                           std::vector<std::string> protocols);
+
+/// Lazy dialer (rust V1Lazy) for a single protocol: writes header + proposal + `early_data` in one write
+/// and returns at once. The listener's header and echo are verified by the first read of the returned
+/// stream; a refusal surfaces there as multistream::error::protocol_not_supported.
+boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
+                                                                BytesView early_data = {});
+
+/// Listener side: waits for the dialer's header, answers `na` to unsupported proposals and echoes the
+/// first supported one.
+/// @errors multistream errors (too_many_attempts, bad_header, ...), transport errors
+boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream,
+                                                          std::vector<std::string> supported);
+
+}  // namespace lp2p::transport

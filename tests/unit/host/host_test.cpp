@@ -1,0 +1,205 @@
+// Host integration on loopback: two lp2p hosts connect (TCP + Noise + yamux), identify each other, ping,
+// move data over concurrent streams, half-close, reset, and refuse a dial with the wrong PeerId.
+#include "lp2p/host/host.hpp"
+
+#include "lp2p/codec/multistream/error.hpp"
+#include "lp2p/codec/noise/error.hpp"
+#include "lp2p/host/error.hpp"
+#include "support/check.hpp"
+#include "support/run_coro.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include <openssl/sha.h>
+
+#include <random>
+
+using namespace lp2p;
+namespace asio = boost::asio;
+
+namespace {
+
+HostConfig config_with_seed(std::uint8_t seed) {
+  HostConfig cfg;
+  cfg.identity = Keypair::from_secret_key_seed(seed);
+  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  cfg.ping.interval = std::chrono::milliseconds(200);
+  return cfg;
+}
+
+Multiaddr dial_addr(const Host& h) { return h.listen_addrs().at(0).with_peer_id(h.id()); }
+
+asio::awaitable<void> echo_handler(Stream s) {
+  std::vector<std::uint8_t> buf(64 * 1024);
+  for (;;) {
+    auto n = co_await s.read_some(buf);
+    if (!n) break;
+    if (!co_await s.write(BytesView(buf.data(), *n))) co_return;
+  }
+  (void)co_await s.close_write();
+}
+
+/// Waits for the first event of type E.
+template <class E>
+asio::awaitable<E> wait_for(Host& h) {
+  for (;;) {
+    auto ev = co_await h.next_event();
+    if (!ev) throw std::runtime_error("event stream ended: " + ev.error().message());
+    if (auto* e = std::get_if<E>(&*ev)) co_return *e;
+  }
+}
+
+std::string sha256_hex(BytesView b) {
+  std::uint8_t d[32];
+  SHA256(b.data(), b.size(), d);
+  return to_hex(BytesView(d, 32));
+}
+
+}  // namespace
+
+TEST_CASE("two hosts connect, identify and ping over loopback", "[host][integration]") {
+  asio::io_context ioc;
+  auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
+  auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    REQUIRE_OK(co_await a->start());
+    REQUIRE_OK(co_await b->start());
+    auto c = co_await b->dial(dial_addr(*a));
+    REQUIRE_OK(c);
+    CHECK(c->peer == a->id());
+    CHECK(c->direction == Direction::outbound);
+    CHECK_FALSE(c->relayed);
+    // port reuse: b dialed from its listening port
+    CHECK(c->local_addr == b->listen_addrs().at(0));
+
+    auto id = co_await wait_for<IdentifyReceived>(*b);
+    CHECK(id.info.agent_version.rfind("lp2p/", 0) == 0);
+    CHECK(std::find(id.info.protocols.begin(), id.info.protocols.end(), "/ipfs/ping/1.0.0") != id.info.protocols.end());
+    REQUIRE(id.info.observed_addr);
+    CHECK(*id.info.observed_addr == b->listen_addrs().at(0));
+
+    auto ping = co_await wait_for<PingSucceeded>(*b);
+    CHECK(ping.connection.peer == a->id());
+    auto rtt = co_await b->ping(a->id());
+    REQUIRE_OK(rtt);
+    co_await a->stop();
+    co_await b->stop();
+  }(), std::chrono::seconds(10));
+}
+
+TEST_CASE("echo over 8 concurrent streams with SHA-256 compared", "[host][integration]") {
+  asio::io_context ioc;
+  auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
+  auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
+  a->set_handler("/echo/1.0.0", echo_handler);
+  int done = 0;
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    REQUIRE_OK(co_await a->start());
+    REQUIRE_OK(co_await b->start());
+    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
+    const std::size_t size = 4 * 1024 * 1024;
+    for (int i = 0; i < 8; ++i) {
+      asio::co_spawn(ioc, [&, i]() -> asio::awaitable<void> {
+        auto s = co_await b->open_stream(a->id(), {"/echo/1.0.0"});
+        REQUIRE_OK(s);
+        CHECK(s->protocol() == "/echo/1.0.0");
+        Bytes data(size);
+        std::mt19937 rng(i);
+        for (auto& x : data) x = static_cast<std::uint8_t>(rng());
+        Bytes back;
+        back.reserve(size);
+        auto writer = [&]() -> asio::awaitable<void> {
+          REQUIRE_OK(co_await s->write(data));
+          REQUIRE_OK(co_await s->close_write());
+        };
+        asio::co_spawn(ioc, writer(), asio::detached);
+        std::vector<std::uint8_t> buf(32 * 1024);
+        for (;;) {
+          auto n = co_await s->read_some(buf);
+          if (!n) {
+            CHECK(n.error() == asio::error::eof);
+            break;
+          }
+          back.insert(back.end(), buf.begin(), buf.begin() + *n);
+        }
+        CHECK(sha256_hex(back) == sha256_hex(data));
+        ++done;
+      }, asio::detached);
+    }
+    asio::steady_timer t(ioc);
+    while (done < 8) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    co_await a->stop();
+    co_await b->stop();
+  }(), std::chrono::seconds(60));
+  CHECK(done == 8);
+}
+
+TEST_CASE("asio::async_read / async_write work on lp2p::Stream", "[host][integration]") {
+  asio::io_context ioc;
+  auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
+  auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
+  a->set_handler("/echo/1.0.0", echo_handler);
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    REQUIRE_OK(co_await a->start());
+    REQUIRE_OK(co_await b->start());
+    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
+    auto s = co_await b->open_stream(a->id(), {"/nope/1.0.0", "/echo/1.0.0"});
+    REQUIRE_OK(s);
+    CHECK(s->protocol() == "/echo/1.0.0");
+    std::string msg = "hello through asio::async_write";
+    auto [ec1, n1] = co_await asio::async_write(*s, asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
+    CHECK_FALSE(ec1);
+    CHECK(n1 == msg.size());
+    std::string back(msg.size(), '\0');
+    auto [ec2, n2] = co_await asio::async_read(*s, asio::buffer(back), asio::as_tuple(asio::use_awaitable));
+    CHECK_FALSE(ec2);
+    CHECK(back == msg);
+    co_await a->stop();
+    co_await b->stop();
+  }(), std::chrono::seconds(10));
+}
+
+TEST_CASE("unsupported protocol, reset and wrong PeerId give specific errors", "[host][integration]") {
+  asio::io_context ioc;
+  auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
+  auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
+  a->set_handler("/reset/1.0.0", [](Stream s) -> asio::awaitable<void> {
+    std::uint8_t x[1];
+    (void)co_await s.read_some(x);
+    s.reset();
+  });
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    REQUIRE_OK(co_await a->start());
+    REQUIRE_OK(co_await b->start());
+
+    // wrong expected PeerId: seed 3's id at a's address
+    auto wrong = Keypair::from_secret_key_seed(3).public_key().peer_id();
+    auto bad = co_await b->dial(a->listen_addrs().at(0).with_peer_id(wrong));
+    REQUIRE_ERR(bad, noise::error::peer_id_mismatch);
+
+    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
+    auto none = co_await b->open_stream(a->id(), {"/nope/1.0.0"});
+    REQUIRE_ERR(none, multistream::error::protocol_not_supported);
+
+    auto s = co_await b->open_stream(a->id(), {"/reset/1.0.0"});
+    REQUIRE_OK(s);
+    REQUIRE_OK(co_await s->write(as_bytes("x")));
+    std::uint8_t buf[16];
+    auto r = co_await s->read_some(buf);
+    REQUIRE_ERR(r, asio::error::connection_reset);
+
+    auto self = co_await b->dial(dial_addr(*b));
+    REQUIRE_ERR(self, host::error::dial_self);
+    co_await a->stop();
+    co_await b->stop();
+  }(), std::chrono::seconds(15));
+}
