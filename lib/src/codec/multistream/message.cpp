@@ -1,0 +1,106 @@
+#include "lp2p/codec/multistream/message.hpp"
+
+#include "lp2p/core/uvarint.hpp"
+
+namespace lp2p::multistream {
+
+bool is_valid_protocol_name(std::string_view name) noexcept {
+  return !name.empty() && name.front() == '/' && name.find('\n') == std::string_view::npos;
+}
+
+void encode_message(std::string_view content, Bytes& out) {
+  uvarint::encode(content.size() + 1, out);
+  out.insert(out.end(), content.begin(), content.end());
+  out.push_back('\n');
+}
+
+Bytes encode_message(std::string_view content) {
+  Bytes out;
+  encode_message(content, out);
+  return out;
+}
+
+void encode_ls_response(std::span<const std::string> protocols, Bytes& out,
+                        std::size_t max_message_size) {
+  Bytes body;
+  for (const auto& p : protocols) {
+    if (!is_valid_protocol_name(p)) continue;
+    const std::size_t entry = uvarint::encoded_size(p.size() + 1) + p.size() + 1;
+    // +1 for the outer message's final '\n'.
+    if (body.size() + entry + 1 > max_message_size) break;
+    encode_message(p, body);
+  }
+  encode_message(as_string_view(body), out);
+}
+
+result<std::vector<std::string>> parse_ls_response(std::string_view content) {
+  std::vector<std::string> out;
+  BytesView rest = as_bytes(content);
+  while (!rest.empty()) {
+    if (out.size() == max_ls_protocols) return error_code(error::too_many_protocols);
+    error_code ec;
+    auto len = uvarint::decode_prefix(rest, ec);
+    if (ec) return ec;
+    if (!len) return error_code(error::invalid_ls_response);  // truncated prefix inside the message
+    rest = rest.subspan(len->size);
+    if (len->value == 0 || len->value > rest.size() || rest[len->value - 1] != '\n')
+      return error_code(error::invalid_ls_response);
+    const auto name = as_string_view(rest.first(len->value - 1));
+    if (!is_valid_protocol_name(name)) return error_code(error::invalid_protocol_name);
+    out.emplace_back(name);
+    rest = rest.subspan(len->value);
+  }
+  return out;
+}
+
+std::optional<DecodedMessage> decode_message(BytesView in, std::size_t max_message_size,
+                                             error_code& ec) noexcept {
+  auto len = uvarint::decode_prefix(in, ec);
+  if (!len) return std::nullopt;  // need more, or a malformed prefix (ec set)
+  if (len->value > max_message_size) {
+    ec = error::message_too_large;
+    return std::nullopt;
+  }
+  if (len->value == 0) {
+    ec = error::missing_newline;
+    return std::nullopt;
+  }
+  const std::size_t body = static_cast<std::size_t>(len->value);
+  if (in.size() - len->size < body) return std::nullopt;
+  const auto msg = in.subspan(len->size, body);
+  if (msg.back() != '\n') {
+    ec = error::missing_newline;
+    return std::nullopt;
+  }
+  return DecodedMessage{as_string_view(msg.first(body - 1)), len->size + body};
+}
+
+void MessageReader::feed(BytesView in) {
+  if (pos_ > 0) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ = 0;
+  }
+  buf_.insert(buf_.end(), in.begin(), in.end());
+}
+
+std::optional<std::string> MessageReader::next(error_code& ec) {
+  ec = error_;
+  if (ec) return std::nullopt;
+  auto m = decode_message(buffered(), max_, ec);
+  if (!m) {
+    error_ = ec;
+    return std::nullopt;
+  }
+  std::string content(m->content);
+  pos_ += m->size;
+  return content;
+}
+
+Bytes MessageReader::take_buffered() {
+  Bytes out(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.end());
+  buf_.clear();
+  pos_ = 0;
+  return out;
+}
+
+}  // namespace lp2p::multistream
