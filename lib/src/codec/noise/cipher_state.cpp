@@ -81,7 +81,7 @@ result<std::size_t> CipherState::run(bool encrypt, BytesView ad, BytesView in, s
   return encrypt ? len + tag_size : len;
 }
 
-result<std::size_t> CipherState::encrypt_with_ad(BytesView ad, BytesView plaintext, std::span<std::uint8_t> out) {
+result<std::size_t> CipherState::encrypt_into(BytesView ad, BytesView plaintext, std::span<std::uint8_t> out) {
   if (plaintext.size() > max_plaintext_size) return error::frame_too_large;
   if (!has_key_) {
     if (out.size() < plaintext.size()) return error::cipher_failure;
@@ -96,7 +96,7 @@ result<void> CipherState::encrypt_with_ad(BytesView ad, BytesView plaintext, Byt
   if (plaintext.size() > max_plaintext_size) return error::frame_too_large;
   const std::size_t at = out.size();
   out.resize(at + plaintext.size() + (has_key_ ? tag_size : 0));
-  auto r = encrypt_with_ad(ad, plaintext, std::span<std::uint8_t>(out).subspan(at));
+  auto r = encrypt_into(ad, plaintext, std::span<std::uint8_t>(out).subspan(at));
   if (!r) {
     out.resize(at);
     return r.error();
@@ -104,7 +104,7 @@ result<void> CipherState::encrypt_with_ad(BytesView ad, BytesView plaintext, Byt
   return {};
 }
 
-result<std::size_t> CipherState::decrypt_with_ad(BytesView ad, BytesView ciphertext, std::span<std::uint8_t> out) {
+result<std::size_t> CipherState::decrypt_into(BytesView ad, BytesView ciphertext, std::span<std::uint8_t> out) {
   if (ciphertext.size() > max_message_size) return error::frame_too_large;
   if (!has_key_) {
     if (out.size() < ciphertext.size()) return error::cipher_failure;
@@ -121,7 +121,7 @@ result<void> CipherState::decrypt_with_ad(BytesView ad, BytesView ciphertext, By
   if (has_key_ && ciphertext.size() < tag_size) return error::frame_too_short;
   const std::size_t at = out.size();
   out.resize(at + ciphertext.size() - (has_key_ ? tag_size : 0));
-  auto r = decrypt_with_ad(ad, ciphertext, std::span<std::uint8_t>(out).subspan(at));
+  auto r = decrypt_into(ad, ciphertext, std::span<std::uint8_t>(out).subspan(at));
   if (!r) {
     out.resize(at);
     return r.error();

@@ -59,7 +59,7 @@ class CipherState {
   /// (in-place encryption); other overlaps are not allowed. No heap allocation.
   /// @return bytes written.
   /// @errors nonce_exhausted, frame_too_large (plaintext over max_plaintext_size), cipher_failure
-  result<std::size_t> encrypt_with_ad(BytesView ad, BytesView plaintext, std::span<std::uint8_t> out);
+  result<std::size_t> encrypt_into(BytesView ad, BytesView plaintext, std::span<std::uint8_t> out);
   /// Appends the ciphertext to `out`.
   result<void> encrypt_with_ad(BytesView ad, BytesView plaintext, Bytes& out);
 
@@ -68,7 +68,7 @@ class CipherState {
   /// advanced and `out` is zeroed.
   /// @return bytes written.
   /// @errors decrypt_failed, frame_too_short, frame_too_large, nonce_exhausted, cipher_failure
-  result<std::size_t> decrypt_with_ad(BytesView ad, BytesView ciphertext, std::span<std::uint8_t> out);
+  result<std::size_t> decrypt_into(BytesView ad, BytesView ciphertext, std::span<std::uint8_t> out);
   /// Appends the plaintext to `out`.
   result<void> decrypt_with_ad(BytesView ad, BytesView ciphertext, Bytes& out);
 
