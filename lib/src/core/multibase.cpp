@@ -3,6 +3,7 @@
 #include "lp2p/core/base58.hpp"
 
 #include <array>
+#include <vector>
 
 namespace lp2p::multibase {
 namespace {
@@ -81,7 +82,63 @@ result<Bytes> decode_bits(const Alphabet& a, std::string_view text) {
   return out;
 }
 
+// Big-number bases (base36): the data is one big-endian integer written in the base, with each
+// leading zero byte kept as a leading zero digit so that the mapping is a bijection.
+constexpr std::string_view b36_lower = "0123456789abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view b36_upper = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+std::string encode_big(std::string_view alphabet, BytesView in) {
+  const unsigned base = static_cast<unsigned>(alphabet.size());
+  std::size_t zeros = 0;
+  while (zeros < in.size() && in[zeros] == 0) ++zeros;
+  std::vector<std::uint8_t> digits;  // least significant first
+  digits.reserve(in.size() * 2);
+  for (std::size_t i = zeros; i < in.size(); ++i) {
+    unsigned carry = in[i];
+    for (auto& d : digits) {
+      carry += static_cast<unsigned>(d) << 8;
+      d = static_cast<std::uint8_t>(carry % base);
+      carry /= base;
+    }
+    while (carry) {
+      digits.push_back(static_cast<std::uint8_t>(carry % base));
+      carry /= base;
+    }
+  }
+  std::string out(zeros, alphabet[0]);
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(alphabet[*it]);
+  return out;
+}
+
+result<Bytes> decode_big(std::string_view alphabet, std::string_view text) {
+  const unsigned base = static_cast<unsigned>(alphabet.size());
+  std::size_t zeros = 0;
+  while (zeros < text.size() && text[zeros] == alphabet[0]) ++zeros;
+  std::vector<std::uint8_t> bytes;  // least significant first
+  bytes.reserve(text.size());
+  for (std::size_t i = zeros; i < text.size(); ++i) {
+    const auto pos = alphabet.find(text[i]);
+    if (pos == std::string_view::npos) return error_code(core::error::base_invalid_character);
+    unsigned carry = static_cast<unsigned>(pos);
+    for (auto& b : bytes) {
+      carry += static_cast<unsigned>(b) * base;
+      b = static_cast<std::uint8_t>(carry & 0xff);
+      carry >>= 8;
+    }
+    while (carry) {
+      bytes.push_back(static_cast<std::uint8_t>(carry & 0xff));
+      carry >>= 8;
+    }
+  }
+  Bytes out(zeros, 0);
+  out.insert(out.end(), bytes.rbegin(), bytes.rend());
+  return out;
+}
+
 }  // namespace
+
+std::string base36_lower_encode(BytesView data) { return encode_big(b36_lower, data); }
+result<Bytes> base36_lower_decode(std::string_view text) { return decode_big(b36_lower, text); }
 
 std::string base16_encode(BytesView data) { return encode_bits(a16l, data); }
 result<Bytes> base16_decode(std::string_view text) { return decode_bits(a16l, text); }
@@ -101,6 +158,8 @@ std::string encode(Base base, BytesView data) {
     case Base::base16upper: body = encode_bits(a16u, data); break;
     case Base::base32: body = encode_bits(a32l, data); break;
     case Base::base32upper: body = encode_bits(a32u, data); break;
+    case Base::base36: body = encode_big(b36_lower, data); break;
+    case Base::base36upper: body = encode_big(b36_upper, data); break;
     case Base::base58btc: body = base58::encode(data); break;
     case Base::base64: body = encode_bits(a64s, data); break;
     case Base::base64url: body = encode_bits(a64u, data); break;
@@ -119,6 +178,8 @@ result<Bytes> decode(std::string_view text, Base* base_out) {
     case Base::base16upper: r = decode_bits(a16u, body); break;
     case Base::base32: r = decode_bits(a32l, body); break;
     case Base::base32upper: r = decode_bits(a32u, body); break;
+    case Base::base36: r = decode_big(b36_lower, body); break;
+    case Base::base36upper: r = decode_big(b36_upper, body); break;
     case Base::base58btc: r = base58::decode(body); break;
     case Base::base64: r = decode_bits(a64s, body); break;
     case Base::base64url: r = decode_bits(a64u, body); break;

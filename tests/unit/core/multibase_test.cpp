@@ -50,6 +50,8 @@ TEST_CASE("multibase spec vectors ('yes mani !')", "[core][multibase]") {
       {Base::base16upper, "F796573206D616E692021"},
       {Base::base32, "bpfsxgidnmfxgsibb"},
       {Base::base32upper, "BPFSXGIDNMFXGSIBB"},
+      {Base::base36, "k2lcpzo5yikidynfl"},
+      {Base::base36upper, "K2LCPZO5YIKIDYNFL"},
       {Base::base58btc, "z7paNL19xttacUY"},
       {Base::base64, "meWVzIG1hbmkgIQ"},
       {Base::base64url, "ueWVzIG1hbmkgIQ"},
@@ -76,6 +78,7 @@ TEST_CASE("multibase rejects malformed text", "[core][multibase]") {
   REQUIRE_ERR(multibase::decode("m-__-"), core::error::base_invalid_character);
   REQUIRE_ERR(multibase::decode("u+//+"), core::error::base_invalid_character);
   REQUIRE_ERR(multibase::decode("z0OIl"), core::error::base_invalid_character);
+  REQUIRE_ERR(multibase::decode("k2LC"), core::error::base_invalid_character);
   REQUIRE_ERR(multibase::decode("bmz xq"), core::error::base_invalid_character);
   REQUIRE_ERR(multibase::decode(std::string_view("bmz\0q", 5)), core::error::base_invalid_character);
   REQUIRE_ERR(multibase::decode("b\xc3\xa9"), core::error::base_invalid_character);
@@ -96,6 +99,11 @@ TEST_CASE("multibase rejects malformed text", "[core][multibase]") {
   REQUIRE_ERR(multibase::decode("bmzxw6yr"), condition::protocol_violation);
   REQUIRE_ERR(multibase::decode("bmzxw6ytbo"), core::error::base_invalid_length);  // 9 chars: 1 mod 8
   REQUIRE_ERR(multibase::decode("mZ"), core::error::base_invalid_length);
+  // Leading zero bytes are leading zero digits in the big-number bases.
+  CHECK(multibase::encode(Base::base36, Bytes{0, 0, 1}) == "k001");
+  auto z = multibase::decode("k001");
+  REQUIRE_OK(z);
+  CHECK(*z == Bytes{0, 0, 1});
   // Empty bodies are the empty byte string.
   auto e = multibase::decode("b");
   REQUIRE_OK(e);
@@ -107,7 +115,7 @@ TEST_CASE("multibase round-trips random data in every base", "[core][multibase][
   INFO("seed " << seed);
   std::mt19937 rng(seed);
   const Base bases[] = {Base::base16, Base::base16upper, Base::base32, Base::base32upper,
-                        Base::base58btc, Base::base64, Base::base64url};
+                        Base::base36, Base::base36upper, Base::base58btc, Base::base64, Base::base64url};
   for (int i = 0; i < 2000; ++i) {
     Bytes data(rng() % 70);
     for (auto& b : data) b = static_cast<std::uint8_t>(rng());
@@ -127,7 +135,7 @@ TEST_CASE("multibase decoding is canonical: every accepted text re-encodes ident
   const auto seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
-  const std::string_view prefixes = "fFbBmu";
+  const std::string_view prefixes = "fFbBmukKz";
   const std::string_view pool = "0123456789abcdefABCDEFmnopqrsxyzMNOXYZ+/-_=";
   for (int i = 0; i < 20000; ++i) {
     std::string text(1, prefixes[rng() % prefixes.size()]);
