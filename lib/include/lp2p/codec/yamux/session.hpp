@@ -21,7 +21,13 @@
 //  - Pongs are strict (rust/js): an unrequested ACK ping or a wrong value fails the session.
 //  - Ping and GoAway frames must use stream id 0 (spec), else session_frame_on_stream.
 //  - Frames for a stream we no longer know (reset or fully closed by us) are ignored, not fatal
-//    (rust-yamux issue #110). Data the peer sends after its own FIN is ignored too.
+//    (rust-yamux issue #110). Data the peer sends after its own FIN is ignored too. A SYN reusing the id of
+//    a stream that is already freed opens a new stream (as in rust).
+//  - A WindowUpdate(SYN) grants initial_window + delta (rust); an RST is sent as WindowUpdate(RST) and a FIN
+//    as an empty Data(FIN).
+//  - Bounds: pending output is capped (write() stops at max_pending_output; peer-triggered replies fail the
+//    session past max_control_backlog); each stream buffers at most its receive window; the events one
+//    on_bytes call can queue are bounded by the input size (at most a few per 12-byte header).
 //  - Every peer violation: queue GoAway(protocol error), emit Failed(specific error), become closed().
 //
 // @par Thread safety
