@@ -1,0 +1,50 @@
+// The libp2p Noise handshake payload (NoiseHandshakePayload) and the static-key signature message.
+// Spec: https://github.com/libp2p/specs/blob/master/noise/README.md#the-libp2p-handshake-payload
+// and #libp2p-data-in-handshake-messages (extensions, early muxer negotiation:
+// https://github.com/libp2p/specs/blob/master/connections/inlined-muxer-negotiation.md).
+#pragma once
+
+#include "lp2p/codec/noise/error.hpp"
+#include "lp2p/core/bytes.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lp2p::noise {
+
+/// A payload travels inside one Noise message, so it can never exceed the message size (65535 bytes).
+constexpr std::size_t max_payload_size = 65535;
+
+/// The prefix signed together with the X25519 static key (spec "Static Key Authentication").
+constexpr std::string_view static_key_signature_prefix = "noise-libp2p-static-key:";
+
+/// NoiseHandshakePayload as a plain struct (protobuf types stay inside the library).
+struct HandshakePayload {
+  Bytes identity_key;  ///< serialized libp2p PublicKey protobuf
+  Bytes identity_sig;  ///< signature over make_static_key_signature_message(static key)
+  std::vector<Bytes> webtransport_certhashes;  ///< NoiseExtensions field 1
+  std::vector<std::string> stream_muxers;      ///< NoiseExtensions field 2 (early muxer negotiation)
+
+  friend bool operator==(const HandshakePayload&, const HandshakePayload&) = default;
+};
+
+/// Serializes `p`. Empty fields are omitted; NoiseExtensions is written only when it has entries
+/// (what go and rust do), so a payload with only key and signature is identical across implementations.
+Bytes encode_payload(const HandshakePayload& p);
+
+/// Parses a NoiseHandshakePayload. Unknown fields (e.g. the removed field 3) are ignored.
+/// @errors payload_too_large (over max_payload_size), malformed_payload
+result<HandshakePayload> decode_payload(BytesView in);
+
+/// "noise-libp2p-static-key:" || x25519_static_pub: the message the identity key signs.
+Bytes make_static_key_signature_message(BytesView x25519_static_pub);
+
+/// Early muxer negotiation (inlined-muxer-negotiation.md): the first entry of the initiator's list that
+/// the responder also lists. std::nullopt when either list is empty or they do not overlap (the caller
+/// then falls back to multistream-select, as go-libp2p does, or fails with error::no_common_muxer).
+std::optional<std::string> select_muxer(const std::vector<std::string>& initiator_muxers,
+                                        const std::vector<std::string>& responder_muxers);
+
+}  // namespace lp2p::noise
