@@ -1,6 +1,5 @@
 // One js-libp2p peer for the lp2p interop tests, driven by flags; prints one JSON event per line on
-// stdout (README.md lists roles, flags and events). Run it with the pinned Node: ./peer (wrapper) or
-// node_modules/.bin/node peer.mjs.
+// stdout (README.md lists roles, flags and events). Run it as ./peer, which uses the pinned Node (./node).
 //
 // Only node: built-ins are imported statically: the libp2p packages are imported dynamically *after*
 // flag parsing so that --treat-as-public can register its module hook before @libp2p/utils loads.
@@ -153,6 +152,37 @@ if (args['treat-as-public'] !== undefined) {
   register('./public-hook.mjs', import.meta.url)
 }
 
+// ----------------------------------------------------------------------------- lifetime and failure
+// Installed before libp2p loads so that every failure, even during start-up, ends as an 'error' event.
+let node
+let exiting = false
+async function finish (code, event) {
+  if (exiting) return
+  exiting = true
+  clearTimeout(overallTimer)
+  if (event != null) out(event)
+  if (node !== undefined) {
+    await Promise.race([node.stop().catch(() => {}), new Promise(resolve => setTimeout(resolve, 3000))])
+  }
+  process.exit(code)
+}
+function fail (err) {
+  return finish(1, { event: 'error', message: errMessage(err) })
+}
+const overallTimer = setTimeout(() => {
+  finish(3, { event: 'error', message: `overall timeout of ${timeoutSecs}s reached` })
+}, timeoutSecs * 1000)
+process.on('unhandledRejection', err => { fail(err) })
+process.on('uncaughtException', err => { fail(err) })
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => { finish(0, { event: 'done', ok: true, reason: sig }) })
+}
+if (args['exit-on-stdin-close']) {
+  process.stdin.on('end', () => { finish(0, { event: 'done', ok: true, reason: 'stdin closed' }) })
+  process.stdin.on('error', () => { finish(0, { event: 'done', ok: true, reason: 'stdin closed' }) })
+  process.stdin.resume()
+}
+
 // -------------------------------------------------------------------------------------- libp2p imports
 const { createLibp2p } = await import('libp2p')
 const { tcp } = await import('@libp2p/tcp')
@@ -217,7 +247,7 @@ const services = {
 if (args.dcutr) services.dcutr = dcutr()
 if (relayInit !== undefined) services.relay = circuitRelayServer(relayInit)
 
-const node = await createLibp2p({
+node = await createLibp2p({
   privateKey,
   start: false,
   addresses: {
@@ -250,33 +280,6 @@ const node = await createLibp2p({
   services
 })
 const selfId = node.peerId.toString()
-
-// ----------------------------------------------------------------------------- lifetime and failure
-let exiting = false
-async function finish (code, event) {
-  if (exiting) return
-  exiting = true
-  clearTimeout(overallTimer)
-  if (event != null) out(event)
-  await Promise.race([node.stop().catch(() => {}), new Promise(resolve => setTimeout(resolve, 3000))])
-  process.exit(code)
-}
-function fail (err) {
-  return finish(1, { event: 'error', message: errMessage(err) })
-}
-const overallTimer = setTimeout(() => {
-  finish(3, { event: 'error', message: `overall timeout of ${timeoutSecs}s reached` })
-}, timeoutSecs * 1000)
-process.on('unhandledRejection', err => { fail(err) })
-process.on('uncaughtException', err => { fail(err) })
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { finish(0, { event: 'done', ok: true, reason: sig }) })
-}
-if (args['exit-on-stdin-close']) {
-  process.stdin.on('end', () => { finish(0, { event: 'done', ok: true, reason: 'stdin closed' }) })
-  process.stdin.on('error', () => { finish(0, { event: 'done', ok: true, reason: 'stdin closed' }) })
-  process.stdin.resume()
-}
 
 // ----------------------------------------------------------------------------------------- events
 const isCircuit = ma => ma.toString().includes('/p2p-circuit')

@@ -7,7 +7,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bash "$root/scripts/interop-setup.sh" >&2 || { echo "interop-setup failed"; exit 1; }
-NODE="$here/node_modules/.bin/node"
+NODE="$here/node"
 PEER="$here/peer"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lp2p-js-js.XXXXXX")
 pids=()
@@ -178,6 +178,15 @@ if start relay-lim listening --listen /ip4/127.0.0.1/tcp/0 --seed 4 --relay --ti
       fail "data limit" "256 KiB echo over a 128 KiB circuit succeeded" "$tmp/limited-over.out"
     fi
   fi
+fi
+
+# ------------------ DCUtR over a limited js relay: with loopback treated as public, js upgrades to direct
+# (js drops private candidates, so without --treat-as-public there is nothing to dial.)
+if [[ -n ${raddr:-} ]] && grep -q '"event":"listening"' "$tmp/relay-lim.out" 2>/dev/null &&
+   start dcutr-b reserved --listen /ip4/127.0.0.1/tcp/0 --relay-listen "$raddr" --dcutr --treat-as-public all --timeout 600; then
+  circuit=$(field "$tmp/dcutr-b.out" reserved 'e.addrs[0]')
+  dial dcutr-a --listen /ip4/127.0.0.1/tcp/0 --dial "$circuit" --dcutr --treat-as-public all --ping 1 --expect-direct --timeout 60
+  expect_ok "DCUtR: relayed dial upgraded to a direct connection"     "of('dialed')[0].relayed === true && of('direct').length === 1 && of('direct')[0].relayed === false"
 fi
 
 # ------------------------------------- --treat-as-public all: loopback listen addresses still announced
