@@ -4,7 +4,9 @@
 //   responder: frame 1 = message 1 (must have an empty payload), frame 2 = message 3;
 //   initiator: frame 1 = message 2.
 // All keys are fixed, so seeds made by the matching peer decrypt and the fuzzer can reach payload
-// decoding and split(). Invariant: every input ends in a value or a noise error, never a crash.
+// decoding, identity verification and split(). Identities: Ed25519 seeds [1,0..] (initiator) and
+// [2,0..] (responder); each side's payload is make_identity_payload(identity, own static key).
+// Invariant: every input ends in a value or a noise error, never a crash.
 #include "lp2p/codec/noise/handshake_xx.hpp"
 #include "lp2p/codec/noise/payload.hpp"
 #include "lp2p/codec/noise/transport_framing.hpp"
@@ -30,8 +32,17 @@ std::optional<Bytes> next(FrameBuffer& fb) {
   return Bytes((*f)->begin(), (*f)->end());
 }
 
+Keypair identity(std::uint8_t seed) {
+  std::array<std::uint8_t, 32> k{};
+  k[0] = seed;
+  return Keypair::ed25519_from_seed(k);
+}
+
 void finish(HandshakeXX& hs, BytesView payload) {
-  (void)decode_payload(payload);
+  // libp2p checks on the peer's payload: decode, then the identity signature over its static key.
+  auto p = decode_payload(payload);
+  if (!p) return;
+  if (!verify_identity_payload(*p, hs.remote_static())) return;
   if (!hs.finished()) return;
   auto split = hs.split();
   if (!split) std::abort();  // a finished handshake must split
@@ -45,11 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool initiator = data[0] & 1;
   FrameBuffer fb;
   fb.feed(BytesView(data + 1, size - 1));
-  HandshakePayload ours;
-  ours.identity_key = {0x08, 0x01, 0x12, 0x00};
-  ours.identity_sig = {0x01};
-  ours.stream_muxers = {"/yamux/1.0.0"};
-  const Bytes our_payload = encode_payload(ours);
+  static const Bytes resp_payload =
+      encode_payload(make_identity_payload(identity(2), resp_s.public_key, {"/yamux/1.0.0"}));
+  static const Bytes init_payload =
+      encode_payload(make_identity_payload(identity(1), init_s.public_key, {"/yamux/1.0.0"}));
 
   if (!initiator) {
     HandshakeXX hs(Role::responder, resp_s, {}, resp_e);
@@ -58,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto p1 = hs.read_message(*m1);
     if (!p1) return 0;
     if (!p1->empty()) return 0;  // libp2p: unexpected_payload_in_message1
-    auto m2 = hs.write_message(our_payload);
+    auto m2 = hs.write_message(resp_payload);
     if (!m2) return 0;  // e.g. a low-order initiator ephemeral key
     auto m3 = next(fb);
     if (!m3) return 0;
@@ -72,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!m2) return 0;
     auto p2 = hs.read_message(*m2);
     if (!p2) return 0;
-    if (!hs.write_message(our_payload)) std::abort();
+    if (!hs.write_message(init_payload)) std::abort();
     finish(hs, *p2);
   }
   return 0;

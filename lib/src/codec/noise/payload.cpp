@@ -46,6 +46,30 @@ Bytes make_static_key_signature_message(BytesView x25519_static_pub) {
   return msg;
 }
 
+HandshakePayload make_identity_payload(const Keypair& identity, BytesView x25519_static_pub,
+                                       std::vector<std::string> stream_muxers) {
+  HandshakePayload p;
+  p.identity_key = identity.public_key().encode_protobuf();
+  p.identity_sig = identity.sign(make_static_key_signature_message(x25519_static_pub));
+  p.stream_muxers = std::move(stream_muxers);
+  return p;
+}
+
+result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static) {
+  if (payload.identity_key.empty()) return error::missing_identity_key;
+  if (payload.identity_sig.empty()) return error::missing_identity_signature;
+  auto key = PublicKey::decode_protobuf(payload.identity_key);
+  if (!key) {
+    if (key.error() == crypto::error::unknown_key_type || key.error() == crypto::error::unsupported_curve ||
+        key.error() == crypto::error::rsa_key_size)
+      return error::unsupported_identity_key;
+    return error::invalid_identity_key;
+  }
+  if (!key->verify(make_static_key_signature_message(remote_x25519_static), payload.identity_sig))
+    return error::bad_identity_signature;
+  return key;
+}
+
 std::optional<std::string> select_muxer(const std::vector<std::string>& initiator_muxers,
                                         const std::vector<std::string>& responder_muxers) {
   for (const auto& m : initiator_muxers)

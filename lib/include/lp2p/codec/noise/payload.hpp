@@ -6,6 +6,7 @@
 
 #include "lp2p/codec/noise/error.hpp"
 #include "lp2p/core/bytes.hpp"
+#include "lp2p/crypto/key.hpp"
 
 #include <optional>
 #include <string>
@@ -40,6 +41,21 @@ result<HandshakePayload> decode_payload(BytesView in);
 
 /// "noise-libp2p-static-key:" || x25519_static_pub: the message the identity key signs.
 Bytes make_static_key_signature_message(BytesView x25519_static_pub);
+
+/// Our payload for message 2 (responder) or 3 (initiator): the identity key's PublicKey protobuf, its
+/// signature over make_static_key_signature_message(x25519_static_pub), and the muxers we advertise
+/// (leave empty to not advertise; WIRE.md 1.2: advertise only "/yamux/1.0.0", and only if the caller
+/// then skips multistream muxer selection).
+HandshakePayload make_identity_payload(const Keypair& identity, BytesView x25519_static_pub,
+                                       std::vector<std::string> stream_muxers = {});
+
+/// Authenticates the peer's payload against the Noise static key it proved ownership of: decodes
+/// identity_key and checks identity_sig over "noise-libp2p-static-key:" || remote_x25519_static.
+/// (rust-libp2p's BadSignature covers both a missing and a wrong signature; lp2p tells them apart.)
+/// @return the peer's identity key (its PeerId is PeerId::from_encoded_public_key(key.encode_protobuf()))
+/// @errors missing_identity_key, missing_identity_signature, invalid_identity_key,
+/// unsupported_identity_key (a key type or curve lp2p cannot verify), bad_identity_signature
+result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static);
 
 /// Early muxer negotiation (inlined-muxer-negotiation.md): the first entry of the initiator's list that
 /// the responder also lists. std::nullopt when either list is empty or they do not overlap (the caller

@@ -31,6 +31,8 @@ result<std::optional<Frame>> parse_frame(BytesView in, std::size_t max_frame = m
 /// Accumulates bytes from the wire and yields whole frames. Used for handshake messages, and by Decrypter.
 /// Bytes that arrive after the last handshake frame (a peer may send transport frames right behind
 /// message 3) are handed on with take_remaining().
+/// Memory: the buffer holds what was fed and not yet returned; a caller that drains next_frame() after
+/// every feed keeps it under one read plus one frame (65537 bytes), and storage is reused, not reallocated.
 /// @par Thread safety
 /// Distinct objects: safe. Shared objects: unsafe.
 class FrameBuffer {

@@ -1,0 +1,104 @@
+#include "lp2p/codec/noise/handshake.hpp"
+
+namespace lp2p::noise {
+
+Handshake::Handshake(Role role, Keypair identity, HandshakeConfig cfg, std::optional<X25519Keypair> static_key,
+                     std::optional<X25519Keypair> ephemeral)
+    : role_(role),
+      identity_(std::move(identity)),
+      cfg_(std::move(cfg)),
+      hs_(role, static_key ? *static_key : X25519Keypair::generate(), {}, std::move(ephemeral)) {
+  // libp2p: message 1 is the initiator's ephemeral key with an empty payload.
+  if (role_ == Role::initiator) {
+    if (auto r = send({}); !r) failed_ = r.error();
+  }
+}
+
+Bytes Handshake::take_output() { return std::exchange(out_, Bytes{}); }
+
+bool Handshake::finished() const noexcept { return !failed_ && hs_.finished(); }
+
+std::size_t Handshake::bytes_needed() const noexcept { return finished() ? 0 : frames_.bytes_needed(); }
+
+Bytes Handshake::our_payload() {
+  return encode_payload(make_identity_payload(identity_, hs_.local_static(), cfg_.stream_muxers));
+}
+
+result<void> Handshake::send(BytesView payload) {
+  Bytes msg;
+  if (auto r = hs_.write_message(payload, msg); !r) return r;
+  return append_frame(msg, out_);
+}
+
+result<void> Handshake::on_bytes(BytesView bytes) {
+  if (failed_) return failed_;
+  if (hs_.finished()) {
+    // Transport frames that arrive before finish() are kept for the Decrypter.
+    frames_.feed(bytes);
+    return {};
+  }
+  frames_.feed(bytes);
+  while (!hs_.finished()) {
+    auto f = frames_.next_frame();
+    if (!f) {
+      failed_ = f.error();
+      return failed_;
+    }
+    if (!*f) return {};
+    if (auto r = process(**f); !r) {
+      failed_ = r.error();
+      return failed_;
+    }
+  }
+  return {};
+}
+
+result<void> Handshake::process(BytesView message) {
+  auto payload = hs_.read_message(message);
+  if (!payload) return payload.error();
+  switch (hs_.step()) {
+    case 1:  // responder read message 1
+      if (!payload->empty()) return error::unexpected_payload_in_message1;
+      return send(our_payload());
+    case 2:  // initiator read message 2
+      if (auto r = accept_payload(*payload); !r) return r;
+      return send(our_payload());
+    default:  // responder read message 3
+      return accept_payload(*payload);
+  }
+}
+
+result<void> Handshake::accept_payload(BytesView bytes) {
+  auto payload = decode_payload(bytes);
+  if (!payload) return payload.error();
+  auto key = verify_identity_payload(*payload, hs_.remote_static());
+  if (!key) return key.error();
+  remote_peer_ = PeerId::from_encoded_public_key(key->encode_protobuf());
+  remote_key_ = std::move(*key);
+  remote_muxers_ = std::move(payload->stream_muxers);
+  if (cfg_.expected_peer && !(*cfg_.expected_peer == *remote_peer_)) return error::peer_id_mismatch;
+  return {};
+}
+
+result<HandshakeOutcome> Handshake::finish() {
+  if (failed_) return error::handshake_failed;
+  auto split = hs_.split();
+  if (!split) return split.error();
+  std::optional<std::string> muxer;
+  if (role_ == Role::initiator)
+    muxer = select_muxer(cfg_.stream_muxers, remote_muxers_);
+  else
+    muxer = select_muxer(remote_muxers_, cfg_.stream_muxers);
+  const auto h = hs_.handshake_hash();
+  HandshakeOutcome out{*remote_peer_,
+                       *remote_key_,
+                       std::move(remote_muxers_),
+                       std::move(muxer),
+                       Encrypter(std::move(split->first), cfg_.max_plaintext_per_frame),
+                       Decrypter(std::move(split->second)),
+                       Bytes(h.begin(), h.end())};
+  out.decrypter.feed(frames_.take_remaining());
+  return out;
+}
+
+}  // namespace lp2p::noise
