@@ -7,20 +7,24 @@
 
 #include <catch2/catch.hpp>
 
+// Each macro evaluates its argument exactly once (it may be a call with side effects).
 #define LP2P_RESULT_MESSAGE(r) ((r).has_value() ? std::string("ok") : (r).error().message())
 #define REQUIRE_OK(r)                                  \
   do {                                                 \
-    INFO("error: " << LP2P_RESULT_MESSAGE(r));         \
-    REQUIRE((r).has_value());                          \
+    const auto& lp2p_r_ = (r);                         \
+    INFO("error: " << LP2P_RESULT_MESSAGE(lp2p_r_));   \
+    REQUIRE(lp2p_r_.has_value());                      \
   } while (0)
 #define CHECK_OK(r)                                    \
   do {                                                 \
-    INFO("error: " << LP2P_RESULT_MESSAGE(r));         \
-    CHECK((r).has_value());                            \
+    const auto& lp2p_r_ = (r);                         \
+    INFO("error: " << LP2P_RESULT_MESSAGE(lp2p_r_));   \
+    CHECK(lp2p_r_.has_value());                        \
   } while (0)
 #define REQUIRE_ERR(r, e)                              \
   do {                                                 \
-    REQUIRE_FALSE((r).has_value());                    \
-    INFO("got: " << (r).error().message());            \
-    REQUIRE((r).error() == (e));                       \
+    const auto& lp2p_r_ = (r);                         \
+    REQUIRE_FALSE(lp2p_r_.has_value());                \
+    INFO("got: " << lp2p_r_.error().message());        \
+    REQUIRE(lp2p_r_.error() == (e));                   \
   } while (0)

@@ -1,0 +1,152 @@
+#include "transport/upgrader.hpp"
+
+#include "lp2p/codec/noise/handshake.hpp"
+#include "lp2p/codec/yamux/error.hpp"
+#include "lp2p/io/error.hpp"
+#include "lp2p/log.hpp"
+#include "transport/negotiate.hpp"
+
+namespace lp2p::transport {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view yamux_protocol_id = "/yamux/1.0.0";
+
+/// The Noise transport phase as an io::ByteStream: frames, encrypts and decrypts with the sans-IO
+/// noise::Encrypter/Decrypter; this class only moves bytes.
+class NoiseStream final : public io::ByteStream {
+ public:
+  NoiseStream(io::StreamPtr inner, noise::Encrypter enc, noise::Decrypter dec)
+      : inner_(std::move(inner)), enc_(std::move(enc)), dec_(std::move(dec)) {}
+
+  asio::any_io_executor executor() override { return inner_->executor(); }
+
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (buf.empty()) co_return std::size_t{0};
+    for (;;) {
+      if (plain_pos_ < plain_.size()) {
+        const std::size_t n = std::min(buf.size(), plain_.size() - plain_pos_);
+        std::memcpy(buf.data(), plain_.data() + plain_pos_, n);
+        plain_pos_ += n;
+        co_return n;
+      }
+      auto next = dec_.next_plaintext_view();
+      if (!next) co_return next.error();
+      if (*next) {
+        auto view = **next;
+        if (view.empty()) continue;  // an empty frame carries nothing
+        if (view.size() <= buf.size()) {
+          std::memcpy(buf.data(), view.data(), view.size());
+          co_return view.size();
+        }
+        plain_.assign(view.begin(), view.end());
+        plain_pos_ = 0;
+        continue;
+      }
+      auto space = dec_.prepare(std::max<std::size_t>(dec_.bytes_needed(), 64 * 1024));
+      auto r = co_await inner_->read_some(space);
+      if (!r) {
+        dec_.commit(0);
+        // A clean EOF in the middle of a frame is a truncated message, not an orderly close.
+        if (r.error() == asio::error::eof && dec_.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
+        co_return r.error();
+      }
+      dec_.commit(*r);
+    }
+  }
+
+  asio::awaitable<result<void>> write_all(BytesView data) override {
+    if (data.empty()) co_return result<void>{};
+    wbuf_.resize(enc_.encrypted_size(data.size()));
+    auto n = enc_.encrypt_into(data, wbuf_);
+    if (!n) co_return n.error();
+    co_return co_await inner_->write_all(BytesView(wbuf_.data(), *n));
+  }
+
+  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
+  void close() noexcept override { inner_->close(); }
+  std::string describe() const override { return "noise over " + inner_->describe(); }
+
+ private:
+  io::StreamPtr inner_;
+  noise::Encrypter enc_;
+  noise::Decrypter dec_;
+  Bytes plain_;
+  std::size_t plain_pos_ = 0;
+  Bytes wbuf_;
+};
+
+/// Drives the sans-IO handshake to its end: write what it produces, feed it what arrives.
+asio::awaitable<result<void>> drive(io::ByteStream& s, noise::Handshake& hs) {
+  std::vector<std::uint8_t> buf(4096);
+  for (;;) {
+    if (auto out = hs.take_output(); !out.empty())
+      if (auto w = co_await s.write_all(out); !w) co_return w.error();
+    if (hs.finished()) co_return result<void>{};
+    auto r = co_await s.read_some(buf);
+    if (!r) co_return r.error();
+    if (auto fed = hs.on_bytes(BytesView(buf.data(), *r)); !fed) co_return fed.error();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams params, std::string* detail) {
+  const bool initiator = params.role == UpgradeRole::initiator;
+  const auto what = raw->describe();
+  noise::HandshakeConfig hcfg;
+  hcfg.expected_peer = params.expected_peer;
+  noise::Handshake hs(initiator ? noise::Role::initiator : noise::Role::responder, *params.identity, hcfg);
+
+  // 1. multistream-select /noise. The initiator sends its proposal and Noise message 1 together (V1Lazy).
+  io::StreamPtr stream;
+  if (initiator) {
+    auto n = co_await select_outbound_lazy(std::move(raw), std::string(noise::protocol_id), hs.take_output());
+    if (!n) co_return n.error();
+    stream = std::move(n->stream);
+  } else {
+    auto n = co_await select_inbound(std::move(raw), {std::string(noise::protocol_id)});
+    if (!n) co_return n.error();
+    stream = std::move(n->stream);
+  }
+
+  // 2. Noise XX.
+  if (auto r = co_await drive(*stream, hs); !r) {
+    if (detail) {
+      if (r.error() == noise::error::peer_id_mismatch && params.expected_peer && hs.remote_peer())
+        *detail = "peer id mismatch: expected " + params.expected_peer->to_base58() + ", got " +
+                  hs.remote_peer()->to_base58();
+      else
+        *detail = "noise handshake failed: " + r.error().message();
+    }
+    co_return r.error();
+  }
+  auto done = hs.finish();
+  if (!done) co_return done.error();
+  LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << what;
+  io::StreamPtr secure = std::make_unique<NoiseStream>(std::move(stream), std::move(done->encrypter),
+                                                       std::move(done->decrypter));
+
+  // 3. multistream-select /yamux/1.0.0 inside Noise, then yamux. The initiator does not wait for the echo:
+  //    its yamux frames follow the proposal, and the echo is checked by the first read (V1Lazy).
+  io::StreamPtr muxed;
+  if (initiator) {
+    auto n = co_await select_outbound_lazy(std::move(secure), std::string(yamux_protocol_id));
+    if (!n) co_return n.error();
+    muxed = std::move(n->stream);
+  } else {
+    auto n = co_await select_inbound(std::move(secure), {std::string(yamux_protocol_id)});
+    if (!n) {
+      if (detail) *detail = "muxer negotiation failed: " + n.error().message();
+      co_return n.error();
+    }
+    muxed = std::move(n->stream);
+  }
+  auto mux = std::make_shared<host_detail::MuxedConnection>(
+      std::move(muxed), initiator ? yamux::Role::client : yamux::Role::server, params.yamux);
+  co_return Upgraded{std::move(mux), std::move(done->remote_peer), std::move(done->remote_key)};
+}
+
+}  // namespace lp2p::transport
