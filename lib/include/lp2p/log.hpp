@@ -84,8 +84,9 @@ std::ostream& operator<<(std::ostream& os, const KeyValue<V>& p) {
 }  // namespace lp2p::log
 
 /// LP2P_LOG(info, "tcp") << "dial " << addr;  — `level` is one of error, warn, info, debug, trace.
-/// When the level is disabled nothing after the macro is evaluated. Safe inside an unbraced if/else.
-#define LP2P_LOG(level, module)                                     \
-  if (!::lp2p::log::enabled(::lp2p::log::Level::level)) {           \
-  } else                                                            \
-    ::lp2p::log::Record(::lp2p::log::Level::level, (module)).stream()
+/// When the level is disabled nothing after the macro is evaluated. A single statement (a one-shot for
+/// loop, not an if/else), so it nests in unbraced if/else without dangling-else surprises or warnings.
+#define LP2P_LOG(level, module)                                                                    \
+  for (bool lp2p_log_once_ = ::lp2p::log::enabled(::lp2p::log::Level::level); lp2p_log_once_;      \
+       lp2p_log_once_ = false)                                                                     \
+  ::lp2p::log::Record(::lp2p::log::Level::level, (module)).stream()

@@ -47,9 +47,16 @@ asio::awaitable<result<T>> with_timeout(asio::awaitable<result<T>> op, std::chro
   std::optional<result<T>> out;
   std::exception_ptr ep;
   const auto outcome = co_await detail::race_deadline(detail::store_result<T>(std::move(op), out, ep), d);
-  if (ep) std::rethrow_exception(ep);
-  if (out) co_return std::move(*out);
-  if (outcome == detail::RaceOutcome::timed_out) co_return make_error_code(error::timeout);
+  switch (outcome) {
+    case detail::RaceOutcome::finished:
+      if (ep) std::rethrow_exception(ep);
+      co_return std::move(*out);
+    case detail::RaceOutcome::timed_out:
+      // Whatever the cancelled op produced (operation_aborted, or an exception) is not the story.
+      co_return make_error_code(error::timeout);
+    case detail::RaceOutcome::cancelled:
+      break;
+  }
   co_return make_error_code(asio::error::operation_aborted);
 }
 
