@@ -303,3 +303,31 @@ TEST_CASE("resolve numeric hosts, families and localhost", "[transport][dns]") {
                       std::chrono::seconds(10));
   CHECK_FALSE(bad.has_value());
 }
+
+TEST_CASE("dial timeout: a listener whose accept queue is full never answers", "[transport][tcp][timeout]") {
+  // Linux drops SYNs while a listener's accept queue is full, so once the queue has filled up a connect
+  // hangs; the dial's deadline must end it with io::error::timeout. Loopback only.
+  asio::io_context ioc;
+  transport::PortReuseRegistry reg;
+  auto full = transport::TcpListener::listen(ioc.get_executor(), ep("127.0.0.1", 0), nullptr, 1);
+  REQUIRE_OK(full);
+  std::vector<std::unique_ptr<io::TcpStream>> keep;
+  std::optional<error_code> timed_out;
+  std::chrono::steady_clock::duration took{};
+  for (int i = 0; i < 16 && !timed_out; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run_coro(ioc, transport::tcp_dial(ioc.get_executor(), (*full)->local_endpoint(), reg,
+                                               {.port_reuse = false, .timeout = std::chrono::milliseconds(300)}));
+    if (r) {
+      keep.push_back(std::move(*r));
+    } else {
+      timed_out = r.error();
+      took = std::chrono::steady_clock::now() - t0;
+    }
+  }
+  REQUIRE(timed_out);
+  INFO("connections accepted by the kernel before the queue filled: " << keep.size());
+  CHECK(*timed_out == io::error::timeout);
+  CHECK(took >= std::chrono::milliseconds(300));
+  CHECK(took < std::chrono::seconds(3));
+}
