@@ -1,0 +1,64 @@
+// The runtime byte-stream abstraction every lp2p layer stacks on (STYLE.md §7.1 "io", §7.10 last item;
+// DESIGN.md §2): a relayed connection is Noise + yamux over a yamux stream of another connection, so the
+// upgrade path must accept any byte stream chosen at runtime, not a NextLayer template parameter.
+//
+// Implementations: io::TcpStream (tcp_stream.hpp), io::BufferedStream (buffered_stream.hpp),
+// io::make_memory_pipe (memory_pipe.hpp); later the Noise and yamux stream adapters.
+#pragma once
+
+#include "lp2p/core/bytes.hpp"
+#include "lp2p/error.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace lp2p::io {
+
+namespace asio = boost::asio;
+
+/// A bidirectional byte stream driven by C++20 coroutines.
+///
+/// Contract shared by every implementation:
+/// - At most one read_some and one write_all/shutdown_write may be outstanding at a time (as with Asio
+///   sockets). All operations must run on executor() (a single thread or strand).
+/// - Network conditions are returned as error codes, never thrown: asio::error::eof after the peer's FIN,
+///   connection_reset / broken_pipe when the peer aborts, operation_aborted when a pending operation is
+///   cancelled (by close() or by a cancellation signal such as io::with_timeout's), io::error::closed for
+///   operations started after close().
+/// - Destroying a stream with operations pending is a bug; call close() and let them finish first.
+class ByteStream {
+ public:
+  virtual ~ByteStream();
+
+  /// The executor all operations of this stream run on.
+  virtual asio::any_io_executor executor() = 0;
+
+  /// Reads at least one byte into `buf`. Never returns 0 for a non-empty `buf`: end of stream is the
+  /// error asio::error::eof. An empty `buf` completes immediately with 0.
+  virtual asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) = 0;
+
+  /// Writes all of `data` (the bytes must stay valid until completion).
+  /// @return io::error::write_after_shutdown, io::error::closed, or a transport error.
+  virtual asio::awaitable<result<void>> write_all(BytesView data) = 0;
+
+  /// Half-close: sends FIN (the peer reads eof after the bytes already written); reading continues.
+  virtual asio::awaitable<result<void>> shutdown_write() = 0;
+
+  /// Immediate close: cancels pending operations (they complete with operation_aborted) and releases the
+  /// underlying resource without flushing protocol state. The peer sees end of stream or a reset,
+  /// depending on the implementation (TCP: the kernel's close; MemoryPipe: connection_reset). Idempotent.
+  virtual void close() noexcept = 0;
+
+  /// Human-readable description for logs, e.g. "tcp 127.0.0.1:50000->127.0.0.1:4001".
+  virtual std::string describe() const;
+};
+
+using StreamPtr = std::unique_ptr<ByteStream>;
+
+}  // namespace lp2p::io

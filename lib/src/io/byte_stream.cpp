@@ -1,0 +1,73 @@
+#include "lp2p/io/byte_stream.hpp"
+
+#include "lp2p/io/buffered_stream.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace lp2p::io {
+
+ByteStream::~ByteStream() = default;
+
+std::string ByteStream::describe() const { return "stream"; }
+
+// ---- BufferedStream ------------------------------------------------------------------------------
+
+BufferedStream::BufferedStream(StreamPtr inner, Bytes leftover) : inner_(std::move(inner)), buf_(std::move(leftover)) {
+  assert(inner_);
+}
+
+void BufferedStream::unread(BytesView bytes) {
+  if (bytes.empty()) return;
+  Bytes joined;
+  joined.reserve(bytes.size() + buffered());
+  joined.insert(joined.end(), bytes.begin(), bytes.end());
+  joined.insert(joined.end(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.end());
+  buf_ = std::move(joined);
+  pos_ = 0;
+}
+
+std::pair<StreamPtr, Bytes> BufferedStream::release() && {
+  Bytes rest(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.end());
+  buf_.clear();
+  pos_ = 0;
+  return {std::move(inner_), std::move(rest)};
+}
+
+asio::any_io_executor BufferedStream::executor() { return inner_->executor(); }
+
+asio::awaitable<result<std::size_t>> BufferedStream::read_some(std::span<std::uint8_t> buf) {
+  if (buf.empty()) co_return std::size_t{0};
+  if (pos_ < buf_.size()) {
+    const std::size_t n = std::min(buf.size(), buf_.size() - pos_);
+    std::memcpy(buf.data(), buf_.data() + pos_, n);
+    pos_ += n;
+    if (pos_ == buf_.size()) {
+      buf_.clear();
+      buf_.shrink_to_fit();
+      pos_ = 0;
+    }
+    co_return n;
+  }
+  auto r = co_await inner_->read_some(buf);
+  co_return r;
+}
+
+asio::awaitable<result<void>> BufferedStream::write_all(BytesView data) {
+  auto r = co_await inner_->write_all(data);
+  co_return r;
+}
+
+asio::awaitable<result<void>> BufferedStream::shutdown_write() {
+  auto r = co_await inner_->shutdown_write();
+  co_return r;
+}
+
+void BufferedStream::close() noexcept {
+  if (inner_) inner_->close();
+}
+
+std::string BufferedStream::describe() const { return inner_ ? inner_->describe() : std::string("buffered(released)"); }
+
+}  // namespace lp2p::io

@@ -1,0 +1,59 @@
+#include "lp2p/io/tcp_stream.hpp"
+
+#include "lp2p/io/error.hpp"
+#include "lp2p/io/use_nothrow.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace lp2p::io {
+std::string to_string(const asio::ip::tcp::endpoint& ep) {
+  const auto a = ep.address();
+  std::string s = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+  return s + ":" + std::to_string(ep.port());
+}
+
+TcpStream::TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
+  error_code ec;
+  local_ = socket_.local_endpoint(ec);
+  remote_ = socket_.remote_endpoint(ec);
+}
+
+TcpStream::~TcpStream() { close(); }
+
+asio::any_io_executor TcpStream::executor() { return socket_.get_executor(); }
+
+asio::awaitable<result<std::size_t>> TcpStream::read_some(std::span<std::uint8_t> buf) {
+  if (!socket_.is_open()) co_return error::closed;
+  if (buf.empty()) co_return std::size_t{0};
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);
+  if (ec) co_return ec;
+  co_return n;
+}
+
+asio::awaitable<result<void>> TcpStream::write_all(BytesView data) {
+  if (!socket_.is_open()) co_return error::closed;
+  if (write_shut_) co_return error::write_after_shutdown;
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), use_nothrow);
+  (void)n;
+  if (ec) co_return ec;
+  co_return result<void>{};
+}
+
+asio::awaitable<result<void>> TcpStream::shutdown_write() {
+  if (!socket_.is_open()) co_return error::closed;
+  write_shut_ = true;
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return ec;
+  co_return result<void>{};
+}
+
+void TcpStream::close() noexcept {
+  if (!socket_.is_open()) return;
+  error_code ec;
+  socket_.close(ec);  // pending operations complete with operation_aborted
+}
+
+std::string TcpStream::describe() const { return "tcp " + to_string(local_) + "->" + to_string(remote_); }
+
+}  // namespace lp2p::io
