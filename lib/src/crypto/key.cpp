@@ -8,6 +8,7 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace lp2p {
@@ -88,6 +89,21 @@ result<PublicKey> PublicKey::decode_protobuf(BytesView bytes) {
 }
 
 Bytes PublicKey::encode_protobuf() const { return encode_key_protobuf(type_, data_); }
+
+PeerId PublicKey::peer_id() const { return PeerId::from_encoded_public_key(encode_protobuf()); }
+
+result<PublicKey> PublicKey::from_peer_id(const PeerId& id) {
+  auto inline_key = id.require_inline_public_key();
+  if (!inline_key) return inline_key.error();
+  auto key = decode_protobuf(*inline_key);
+  if (!key) return key.error();
+  // An inlined key that is not canonically encoded (extra fields, an uncompressed point) names a
+  // different PeerId than the key it decodes to; refusing it keeps from_peer_id(id)->peer_id() == id.
+  if (key->encode_protobuf().size() != inline_key->size() ||
+      !std::equal(inline_key->begin(), inline_key->end(), key->encode_protobuf().begin()))
+    return core::error::peer_id_invalid;
+  return key;
+}
 
 result<void> PublicKey::check_signature(BytesView message, BytesView signature) const {
   if (type_ == KeyType::ed25519) return backend::ed25519_check(data_, message, signature);

@@ -581,3 +581,58 @@ TEST_CASE("garbage never crashes decoding or verification", "[crypto][key][prope
     for (const auto& k : keys) CHECK_FALSE(k.public_key().verify(junk, junk));
   }
 }
+
+TEST_CASE("PeerIds of the spec, go and rust-seed vectors", "[crypto][key][peer_id][vectors]") {
+  for (const auto& s : spec_keys) {
+    const std::string name = s.name;
+    INFO("key type " << name);
+    auto kp = Keypair::decode_private_protobuf(vec("spec_" + name + "_private"));
+    REQUIRE_OK(kp);
+    const PeerId id = kp->public_key().peer_id();
+    CHECK(id.to_base58() == text("spec_" + name + "_peer_id"));
+    CHECK(id.to_cid() == text("spec_" + name + "_peer_id_cid"));
+    CHECK(id == PeerId::from_encoded_public_key(vec("spec_" + name + "_public")));
+    auto back = PublicKey::from_peer_id(id);
+    if (s.type == KeyType::ed25519 || s.type == KeyType::secp256k1) {
+      REQUIRE_OK(back);
+      CHECK(*back == kp->public_key());
+    } else {
+      REQUIRE_ERR(back, core::error::peer_id_no_inline_key);
+    }
+  }
+  for (const std::string name : {"rsa", "secp256k1", "ecdsa"}) {
+    INFO("go key type " << name);
+    auto pk = PublicKey::decode_protobuf(vec("go_" + name + "_public"));
+    REQUIRE_OK(pk);
+    CHECK(pk->peer_id().to_base58() == text("go_" + name + "_peer_id"));
+  }
+  for (int n : {0, 1, 2}) {
+    INFO("seed " << n);
+    const std::string prefix = "seed_" + std::to_string(n);
+    const PeerId id = Keypair::from_secret_key_seed(static_cast<std::uint8_t>(n)).public_key().peer_id();
+    CHECK(id.to_base58() == text(prefix + "_peer_id"));
+    CHECK(id.to_cid() == text(prefix + "_peer_id_cid"));
+    auto parsed = PeerId::parse(text(prefix + "_peer_id"));
+    REQUIRE_OK(parsed);
+    auto back = PublicKey::from_peer_id(*parsed);
+    REQUIRE_OK(back);
+    CHECK(back->peer_id() == id);
+  }
+  // The two PeerIds of the rust hole-punching tutorial, spelled out.
+  CHECK(Keypair::from_secret_key_seed(0).public_key().peer_id().to_base58() ==
+        "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN");
+  CHECK(Keypair::from_secret_key_seed(1).public_key().peer_id().to_base58() ==
+        "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYbU1Nft9HyQ6X");
+}
+
+TEST_CASE("from_peer_id refuses identity PeerIds that do not hold a canonical key", "[crypto][key][peer_id]") {
+  const Bytes pub = vec("spec_ed25519_public");
+  // Same key, an extra unknown field: a valid protobuf, but not the canonical encoding.
+  auto padded = PeerId::from_bytes(concat(hex("0026"), concat(pub, hex("1800"))));
+  REQUIRE_OK(padded);
+  REQUIRE_ERR(PublicKey::from_peer_id(*padded), core::error::peer_id_invalid);
+  // Not a key protobuf at all.
+  auto junk = PeerId::from_bytes(hex("000401020304"));
+  REQUIRE_OK(junk);
+  REQUIRE_ERR(PublicKey::from_peer_id(*junk), error::malformed_protobuf);
+}

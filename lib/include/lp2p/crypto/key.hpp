@@ -24,6 +24,7 @@
 #pragma once
 
 #include "lp2p/core/bytes.hpp"
+#include "lp2p/core/peer_id.hpp"
 #include "lp2p/crypto/error.hpp"
 
 #include <compare>
@@ -34,8 +35,6 @@
 #include <string_view>
 
 namespace lp2p {
-
-class PeerId;
 
 /// The libp2p KeyType enum; the values are the protobuf wire values.
 enum class KeyType : std::uint8_t { rsa = 0, ed25519 = 1, secp256k1 = 2, ecdsa = 3 };
@@ -81,6 +80,17 @@ class PublicKey {
 
   /// True iff `signature` is a valid signature of `message`. Never throws, whatever the bytes.
   bool verify(BytesView message, BytesView signature) const noexcept;
+
+  /// The PeerId of this key: identity multihash of encode_protobuf() when that is at most 42 bytes
+  /// (Ed25519, Secp256k1), sha2-256 otherwise (ECDSA, RSA).
+  PeerId peer_id() const;
+
+  /// Recovers the key inlined in an identity-multihash PeerId ("12D3KooW...", "16Uiu2HA...").
+  /// Guarantees `from_peer_id(id)->peer_id() == id`.
+  /// @errors core::error::peer_id_no_inline_key (a sha2-256 PeerId: only the hash is known),
+  ///         core::error::peer_id_invalid (the inlined protobuf is not in canonical form), and the
+  ///         errors of decode_protobuf
+  static result<PublicKey> from_peer_id(const PeerId& id);
 
   friend bool operator==(const PublicKey&, const PublicKey&) = default;
   friend auto operator<=>(const PublicKey&, const PublicKey&) = default;
