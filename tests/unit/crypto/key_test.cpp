@@ -6,6 +6,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
@@ -294,6 +295,32 @@ TEST_CASE("secp256k1 signatures are low-S (BIP 62), as rust's k256 requires", "[
     s.insert(s.end(), sig.begin() + static_cast<std::ptrdiff_t>(s_off), sig.end());
     CHECK(s <= half);
   }
+}
+
+TEST_CASE("secp256k1 verification accepts a high-S signature, as go does", "[crypto][key]") {
+  auto kp = Keypair::generate_secp256k1();
+  const Bytes msg = to_bytes("malleable");
+  const Bytes sig = kp.sign(msg);
+  const unsigned char* p = sig.data();
+  ECDSA_SIG* parsed = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+  REQUIRE(parsed);
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(parsed, &r, &s);
+  const Bytes n_bytes = hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+  BIGNUM* n = BN_bin2bn(n_bytes.data(), 32, nullptr);
+  BIGNUM* high_s = BN_new();
+  REQUIRE(BN_sub(high_s, n, s) == 1);
+  REQUIRE(ECDSA_SIG_set0(parsed, BN_dup(r), high_s) == 1);
+  unsigned char* der = nullptr;
+  const int len = i2d_ECDSA_SIG(parsed, &der);
+  REQUIRE(len > 0);
+  const Bytes high(der, der + len);
+  OPENSSL_free(der);
+  ECDSA_SIG_free(parsed);
+  BN_free(n);
+  CHECK(high != sig);
+  CHECK(kp.public_key().verify(msg, high));
 }
 
 TEST_CASE("Ed25519 private keys: legacy 96-byte form, mismatched public halves", "[crypto][key]") {

@@ -16,7 +16,8 @@
 //    (ring's RSA_PKCS1_2048_8192_SHA256) refuses to verify with them; lp2p rejects them when decoding
 //    (crypto::error::rsa_key_size), so a too-small key never becomes a PeerId we trust.
 //  - Secp256k1 public keys: the 65-byte uncompressed form is accepted (go and rust's k256 accept it) but
-//    always re-encoded compressed; signatures we make have a low S (BIP 62), as rust's k256 requires.
+//    always re-encoded compressed. Signatures we make have a low S (BIP 62), as rust's k256 requires;
+//    verification accepts either S, as go does (every implementation signs low-S anyway).
 //  - ECDSA: curves P-256, P-384 and P-521 are accepted (go allows all three; rust only P-256); keys
 //    with explicit curve parameters are refused. Generation uses P-256.
 // Decoded public keys are re-encoded canonically, so `data()` and `encode_protobuf()` (and hence the
