@@ -1,5 +1,6 @@
 // Fuzz target: signed envelope decoding, then its payload as a peer record and as a relay voucher (what
-// identify's signedPeerRecord and Reservation.voucher carry). Decoded values must round-trip.
+// identify's signedPeerRecord and Reservation.voucher carry), and opening it (untrusted public key
+// parsing + signature verification). Decoded values must round-trip.
 #include "lp2p/codec/record/envelope.hpp"
 #include "lp2p/codec/record/peer_record.hpp"
 #include "lp2p/codec/record/voucher.hpp"
@@ -26,5 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)lp2p::record::envelope_signing_buffer(lp2p::record::peer_record_domain, env->payload_type, env->payload);
   if (auto rec = lp2p::record::decode_peer_record(env->payload)) round_trip(*rec, lp2p::record::decode_peer_record);
   if (auto v = lp2p::record::decode_voucher(env->payload)) round_trip(*v, lp2p::record::decode_voucher);
+  (void)lp2p::record::open(*env, lp2p::record::peer_record_domain, env->payload_type);
+  (void)lp2p::record::open_peer_record(*env);
+  (void)lp2p::record::open_voucher(in);
   return 0;
 }
