@@ -11,6 +11,7 @@ using namespace lp2p;
 using record::Envelope;
 using record::PeerRecord;
 using record::Voucher;
+using lp2p::Keypair;
 using lp2p::test::cat;
 using lp2p::test::hex;
 
@@ -124,5 +125,125 @@ TEST_CASE("record: random envelopes, records and vouchers round-trip", "[codec][
     auto d = record::decode_voucher(record::encode(v));
     REQUIRE_OK(d);
     REQUIRE(*d == v);
+  }
+}
+
+// ---- signing: seal / open (needs lp2p::crypto) ---------------------------------------------------------
+namespace {
+// Computed independently of lp2p (Python `cryptography` Ed25519 + a hand-written protobuf encoder) for the
+// key of rust's `--secret-key-seed 0` (12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN):
+// a peer record {peer_id = seed-0 id, seq = 1700000000, addrs = [/ip4/127.0.0.1/tcp/4001]} sealed with
+// domain "libp2p-peer-record" and type 03 01. Ed25519 is deterministic, so the bytes must match exactly.
+const char* const seed0_peer_record_envelope =
+    "0a24080112203b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29120203011a3a0a2600240801"
+    "12203b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da291080e2cfaa061a0a0a08047f00000106"
+    "0fa12a4051e1f28f1c75ad09aacb809bac5c75dfbdf9bc93fc3bb2b0ffc500a88775ddc63523c6f26835bcb4f0ba1a4b35c6"
+    "1fd31b7d4ffcd609e86a8144dd3ba1006806";
+// The voucher {relay = seed-0 id, peer = seed-1 id, expiration = 1700003600} signed by seed 0 with domain
+// "libp2p-relay-rsvp" and type 03 02, computed the same way.
+const char* const seed0_voucher_envelope =
+    "0a24080112203b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29120203021a560a2600240801"
+    "12203b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da291226002408011220cecc1507dc1ddd72"
+    "95951c290888f095adb9044d1b73d696e6df065d683bd4fc1890fecfaa062a408ebc35916eb914fb317a8d62abf1cb5360fe"
+    "8893e55dc6e0dcbfb39159f6fcedad20aa70b20cd3406d43297e543992c23e8d393937ae73ef28c5bc9eed70410b";
+}  // namespace
+
+TEST_CASE("record: seal matches an independently computed peer record envelope", "[codec][record][crypto]") {
+  const Keypair key = Keypair::from_secret_key_seed(0);
+  const PeerRecord rec{key.public_key().peer_id().bytes(), 1700000000, {hex("047f000001060fa1")}};
+  const Envelope env = record::seal_peer_record(key, rec);
+  CHECK(to_hex(record::encode(env)) == seed0_peer_record_envelope);
+  auto opened = record::open_peer_record(hex(seed0_peer_record_envelope));
+  REQUIRE_OK(opened);
+  CHECK(*opened == rec);
+  auto signer = record::open(env, record::peer_record_domain, record::peer_record_payload_type);
+  REQUIRE_OK(signer);
+  CHECK(signer->peer_id().to_base58() == "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN");
+}
+
+TEST_CASE("record: seal matches an independently computed voucher envelope", "[codec][record][crypto]") {
+  const Keypair relay = Keypair::from_secret_key_seed(0);
+  const Keypair peer = Keypair::from_secret_key_seed(1);
+  const Voucher v{relay.public_key().peer_id().bytes(), peer.public_key().peer_id().bytes(), 1700003600};
+  CHECK(to_hex(record::encode(record::seal_voucher(relay, v))) == seed0_voucher_envelope);
+  auto opened = record::open_voucher(hex(seed0_voucher_envelope));
+  REQUIRE_OK(opened);
+  CHECK(*opened == v);
+}
+
+TEST_CASE("record: seal/open round trip with every key type", "[codec][record][crypto]") {
+  const Keypair keys[] = {Keypair::generate_ed25519(), Keypair::generate_secp256k1(), Keypair::generate_ecdsa_p256()};
+  for (const auto& key : keys) {
+    INFO("key type " << to_string(key.type()));
+    auto env = record::seal(key, "lp2p-test", hex("0399"), to_bytes("payload"));
+    REQUIRE_OK(env);
+    auto decoded = record::decode_envelope(record::encode(*env));
+    REQUIRE_OK(decoded);
+    auto signer = record::open(*decoded, "lp2p-test", hex("0399"));
+    REQUIRE_OK(signer);
+    CHECK(*signer == key.public_key());
+    const PeerRecord rec{key.public_key().peer_id().bytes(), 7, {}};
+    auto r = record::open_peer_record(record::seal_peer_record(key, rec));
+    REQUIRE_OK(r);
+    CHECK(*r == rec);
+  }
+}
+
+TEST_CASE("record: one rejection per signing record::error enumerator", "[codec][record][crypto][errors]") {
+  const Keypair key = Keypair::from_secret_key_seed(0);
+  const Keypair other = Keypair::from_secret_key_seed(1);
+  auto env = record::seal(key, record::peer_record_domain, record::peer_record_payload_type, to_bytes("x"));
+  REQUIRE_OK(env);
+
+  SECTION("empty_domain") {
+    REQUIRE_ERR(record::seal(key, "", hex("0301"), {}), record::error::empty_domain);
+    REQUIRE_ERR(record::seal(key, "", hex("0301"), {}), condition::misuse);
+    REQUIRE_ERR(record::open(*env, "", record::peer_record_payload_type), record::error::empty_domain);
+  }
+  SECTION("payload_type_mismatch") {
+    REQUIRE_ERR(record::open(*env, record::peer_record_domain, record::voucher_payload_type),
+                record::error::payload_type_mismatch);
+    REQUIRE_ERR(record::open_voucher(record::encode(*env)), record::error::payload_type_mismatch);
+  }
+  SECTION("invalid_signature") {
+    // Another domain, a changed payload, a changed type, another key, a flipped signature bit.
+    REQUIRE_ERR(record::open(*env, record::voucher_domain, record::peer_record_payload_type),
+                record::error::invalid_signature);
+    Envelope e = *env;
+    e.payload.push_back(0);
+    REQUIRE_ERR(record::open(e, record::peer_record_domain, record::peer_record_payload_type),
+                record::error::invalid_signature);
+    e = *env;
+    e.public_key = other.public_key().encode_protobuf();
+    REQUIRE_ERR(record::open(e, record::peer_record_domain, record::peer_record_payload_type),
+                record::error::invalid_signature);
+    e = *env;
+    e.signature[10] ^= 1;
+    REQUIRE_ERR(record::open(e, record::peer_record_domain, record::peer_record_payload_type),
+                record::error::invalid_signature);
+    e.signature.clear();
+    REQUIRE_ERR(record::open(e, record::peer_record_domain, record::peer_record_payload_type),
+                record::error::invalid_signature);
+  }
+  SECTION("peer_id_mismatch") {
+    // A validly signed record that claims to be another peer's.
+    const PeerRecord rec{other.public_key().peer_id().bytes(), 1, {}};
+    REQUIRE_ERR(record::open_peer_record(record::seal_peer_record(key, rec)), record::error::peer_id_mismatch);
+    // A voucher signed by someone other than the relay it names.
+    const Voucher v{other.public_key().peer_id().bytes(), key.public_key().peer_id().bytes(), 1};
+    REQUIRE_ERR(record::open_voucher(record::encode(record::seal_voucher(key, v))), record::error::peer_id_mismatch);
+  }
+  SECTION("public key errors come from lp2p::crypto") {
+    Envelope e = *env;
+    e.public_key = hex("0809 1200");  // key type 9
+    auto r = record::open(e, record::peer_record_domain, record::peer_record_payload_type);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().category() == crypto::error_category());
+  }
+  SECTION("payload errors surface from open_peer_record / open_voucher") {
+    auto bad = record::seal(key, record::peer_record_domain, record::peer_record_payload_type, hex("0a05"));
+    REQUIRE_OK(bad);
+    REQUIRE_ERR(record::open_peer_record(*bad), codec::error::malformed_protobuf);
+    REQUIRE_ERR(record::open_peer_record(hex("1202 0301")), record::error::missing_public_key);
   }
 }

@@ -738,3 +738,36 @@ TEST_CASE("yamux error enum maps to conditions and messages", "[yamux][error]") 
   for (int e = 1; e <= static_cast<int>(error::keepalive_timeout); ++e)
     CHECK(make_error_code(static_cast<error>(e)).message() != "unknown yamux error");
 }
+
+TEST_CASE("yamux accepts window deltas far above 256 KiB and FIN on a WindowUpdate", "[yamux][session]") {
+  Config c = quiet_config();
+  c.max_pending_output = 4 * 1024 * 1024;
+  Session s(Role::server, c, t0());
+  // js/go may open with WindowUpdate(SYN, delta): the send window is 256 KiB + delta.
+  s.on_bytes(t0(), frame(FrameType::window_update, flags::syn, 1, 16 * 1024 * 1024 - initial_window));
+  auto evs = events_of(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<StreamOpened>(evs[0]).id == 1);
+  CHECK(s.stream_info(1)->send_window == 16 * 1024 * 1024);
+  const Bytes data = pattern(3 * 1024 * 1024, 9);
+  auto w = s.write(1, data);
+  REQUIRE_OK(w);
+  CHECK(*w == data.size());
+  // The first Data frame carries our lazy ACK; frames are at most 16 KiB.
+  auto hs = headers_of(take_output(s));
+  REQUIRE(hs.size() == data.size() / (16 * 1024));
+  CHECK(hs[0].flags == flags::ack);
+  CHECK(hs[1].flags == 0);
+  // A FIN riding on a WindowUpdate half-closes the peer side.
+  s.on_bytes(t0(), frame(FrameType::window_update, flags::fin, 1, 5));
+  evs = events_of(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<RemoteFin>(evs[0]).id == 1);
+  CHECK(s.stream_info(1)->send_window == 16 * 1024 * 1024 - data.size() + 5);
+  // Closing our side now frees the stream.
+  DO_OK(s.close_write(1));
+  evs = events_of(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<StreamClosed>(evs[0]).id == 1);
+  CHECK(take_output(s) == frame(FrameType::data, flags::fin, 1, 0));
+}
