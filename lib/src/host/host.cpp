@@ -48,6 +48,7 @@ void spawn(asio::any_io_executor ex, Awaitable&& a, const char* what) {
 
 struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   struct Connection {
+    explicit Connection(ConnectionInfo i) : info(std::move(i)) {}
     ConnectionInfo info;
     std::shared_ptr<MuxedConnection> mux;
     std::map<std::string, std::size_t, std::less<>> inbound_streams;  // running handlers per protocol
@@ -132,8 +133,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       up.mux->abort();
       return error_code(host::error::peer_connection_limit);
     }
-    auto c = std::make_shared<Connection>();
-    c->info = ConnectionInfo{next_connection_id++, up.remote_peer, std::move(local), std::move(remote), dir, relayed};
+    auto c = std::make_shared<Connection>(
+        ConnectionInfo{next_connection_id++, up.remote_peer, std::move(local), std::move(remote), dir, relayed});
     c->mux = std::move(up.mux);
     c->ping_timer = std::make_unique<asio::steady_timer>(ex);
     connections.emplace(c->info.id, c);
@@ -212,7 +213,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   asio::awaitable<void> identify_peer(std::shared_ptr<Connection> c) {
     auto self = shared_from_this();
-    auto s = co_await open_on(c, {std::string(protocol::identify_protocol_id)});
+    // A named vector: GCC 12 miscompiles initializer lists that live across co_await.
+    std::vector<std::string> protocols{std::string(protocol::identify_protocol_id)};
+    auto s = co_await open_on(c, std::move(protocols));
     if (!s) {
       LP2P_LOG(debug, "identify") << "cannot ask " << c->info.peer.to_base58() << ": " << s.error().message();
       co_return;
@@ -222,18 +225,17 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       LP2P_LOG(debug, "identify") << "no reply from " << c->info.peer.to_base58() << ": " << m.error().message();
       co_return;
     }
-    if (!m->public_key || PublicKey::decode_protobuf(*m->public_key).map([&](const PublicKey& k) {
-                             return k.peer_id() == c->info.peer;
-                           }) != result<bool>(true)) {
+    auto key = m->public_key ? PublicKey::decode_protobuf(*m->public_key) : result<PublicKey>(error_code(host::error::identify_invalid));
+    if (!key || key->peer_id() != c->info.peer) {
       LP2P_LOG(warn, "identify") << "ignoring identify from " << c->info.peer.to_base58()
                                  << ": its public key is missing or belongs to another peer";
       co_return;
     }
-    auto info = protocol::to_identify_info(*m);
-    LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '" << info.agent_version
-                               << "', observed address "
-                               << (info.observed_addr ? info.observed_addr->to_string() : std::string("none"));
-    emit(IdentifyReceived{c->info, std::move(info)});
+    auto received = protocol::to_identify_info(*m);
+    LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
+                               << received.agent_version << "', observed address "
+                               << (received.observed_addr ? received.observed_addr->to_string() : std::string("none"));
+    emit(IdentifyReceived{c->info, std::move(received)});
   }
 
   asio::awaitable<void> ping_loop(std::shared_ptr<Connection> c) {
@@ -244,7 +246,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       auto [ec] = co_await c->ping_timer->async_wait(use_nothrow);
       if (ec || c->mux->is_closed() || stopped) co_return;
       if (!stream) {
-        auto s = co_await open_on(c, {std::string(protocol::ping_protocol_id)});
+        std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
+        auto s = co_await open_on(c, std::move(protocols));
         if (!s) {
           emit(PingFailed{c->info, s.error()});
           co_return;  // the peer does not speak ping, or the connection is gone
@@ -333,12 +336,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   asio::awaitable<result<ConnectionInfo>> dial_new(const Multiaddr& address, std::optional<PeerId> peer,
                                                    std::string& detail) {
-    auto target = transport::to_tcp_target(address);
-    if (!target) co_return error_code(host::error::unsupported_address);
     transport::DialOptions opts;
     opts.port_reuse = config.port_reuse;
     opts.timeout = config.timeouts.dial;
-    auto sock = co_await transport::tcp_dial(ex, *target, reuse, opts);
+    auto sock = co_await transport::tcp_dial(ex, address, reuse, opts);
     if (!sock) co_return sock.error();
     auto local = transport::to_multiaddr((*sock)->local_endpoint());
     auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
@@ -439,7 +440,8 @@ asio::awaitable<result<std::chrono::microseconds>> Host::ping(const PeerId& peer
   auto impl = impl_;
   auto c = impl->find_connection(peer);
   if (!c) co_return error_code(host::error::not_connected);
-  auto s = co_await impl->open_on(c, {std::string(protocol::ping_protocol_id)});
+  std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
+  auto s = co_await impl->open_on(c, std::move(protocols));
   if (!s) co_return s.error();
   auto rtt = co_await io::with_timeout(protocol::ping_once(*s->stream), impl->config.ping.timeout);
   if (rtt) impl->emit(PingSucceeded{c->info, *rtt});

@@ -1,5 +1,6 @@
 #include "host/muxed_connection.hpp"
 
+#include "lp2p/io/error.hpp"
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
 
@@ -19,7 +20,15 @@ class YamuxStream final : public io::ByteStream {
   YamuxStream(std::shared_ptr<MuxedConnection> conn, yamux::StreamId id,
               std::shared_ptr<MuxedConnection::Slot> slot)
       : conn_(std::move(conn)), id_(id), slot_(std::move(slot)) {}
-  ~YamuxStream() override { close(); }
+  ~YamuxStream() override {
+    if (closed_) return;
+    if (fin_sent_ && !slot_->freed && !slot_->reset && !conn_->session_.closed()) {
+      closed_ = true;
+      conn_->abandon(id_);
+      return;
+    }
+    close();
+  }
 
   asio::any_io_executor executor() override { return conn_->executor_; }
 
@@ -35,6 +44,8 @@ class YamuxStream final : public io::ByteStream {
         if (r.error() == yamux::error::end_of_stream) co_return error_code(asio::error::eof);
         if (slot_->reset) co_return error_code(asio::error::connection_reset);
         if (r.error() == yamux::error::session_closed && conn_->error_) co_return conn_->error_;
+        // Both sides closed and everything was read: the session already forgot the stream.
+        if (r.error() == yamux::error::unknown_stream && slot_->freed) co_return error_code(asio::error::eof);
         co_return r.error();
       }
       if (!co_await slot_->readable.wait()) co_return error_code(asio::error::operation_aborted);
@@ -65,6 +76,7 @@ class YamuxStream final : public io::ByteStream {
     auto r = conn_->session_.close_write(id_);
     conn_->drain();
     if (!r && r.error() != yamux::error::unknown_stream) co_return r.error();
+    fin_sent_ = true;
     co_return result<void>{};
   }
 
@@ -86,6 +98,7 @@ class YamuxStream final : public io::ByteStream {
   yamux::StreamId id_;
   std::shared_ptr<MuxedConnection::Slot> slot_;
   bool closed_ = false;
+  bool fin_sent_ = false;
 };
 
 MuxedConnection::MuxedConnection(io::StreamPtr transport, yamux::Role role, yamux::Config cfg)
@@ -120,7 +133,10 @@ void MuxedConnection::drain() {
               accept_ready_.notify();
             }
           } else if constexpr (std::is_same_v<E, yamux::Readable> || std::is_same_v<E, yamux::RemoteFin>) {
-            if (auto it = slots_.find(e.id); it != slots_.end()) it->second->readable.notify();
+            if (auto it = slots_.find(e.id); it != slots_.end()) {
+              if (it->second->abandoned) discard_input(e.id);
+              else it->second->readable.notify();
+            }
           } else if constexpr (std::is_same_v<E, yamux::Writable>) {
             if (auto it = slots_.find(e.id); it != slots_.end()) it->second->writable.notify();
           } else if constexpr (std::is_same_v<E, yamux::StreamReset>) {
@@ -156,6 +172,22 @@ void MuxedConnection::drain() {
   if (!session_.pending_output().empty() || session_.closed()) output_ready_.notify();
   auto next = session_.next_timeout();
   if (next != timer_armed_) timer_.cancel();
+}
+
+void MuxedConnection::abandon(yamux::StreamId id) {
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;
+  it->second->abandoned = true;
+  discard_input(id);
+  drain();
+}
+
+void MuxedConnection::discard_input(yamux::StreamId id) {
+  std::uint8_t scratch[4096];
+  for (;;) {
+    auto r = session_.read(id, scratch, now());
+    if (!r || *r == 0) break;
+  }
 }
 
 asio::awaitable<void> MuxedConnection::run() {

@@ -52,8 +52,9 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
     explicit Slot(const asio::any_io_executor& ex) : readable(ex), writable(ex) {}
     io::Notify readable;
     io::Notify writable;
-    bool reset = false;   // the peer reset it
-    bool freed = false;   // the session forgot it (StreamClosed)
+    bool reset = false;      // the peer reset it
+    bool freed = false;      // the session forgot it (StreamClosed)
+    bool abandoned = false;  // dropped by its owner after FIN: discard input until the peer's FIN
   };
 
   asio::awaitable<void> read_loop();
@@ -61,7 +62,10 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   asio::awaitable<void> timer_loop();
   /// Processes every pending session event and wakes whoever waits for it. Call after each session call.
   void drain();
-  void finish(error_code ec);
+  /// The owner dropped a stream it had half-closed: keep it until the peer finishes, discarding what
+  /// arrives, so the peer still reads everything we sent (an RST would drop it in the peer's buffer).
+  void abandon(yamux::StreamId id);
+  void discard_input(yamux::StreamId id);
   std::shared_ptr<Slot> slot(yamux::StreamId id);
   static yamux::Time now() { return yamux::Clock::now(); }
 

@@ -41,8 +41,8 @@ void Stream::initiate_read(asio::any_completion_handler<void(error_code, std::si
                            asio::mutable_buffer buffer) {
   auto* io = io_.get();
   if (!io) {
-    auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler)]() mutable { std::move(h)(error_code(io::error::closed), 0); });
+    // Misuse (a default-constructed or moved-from Stream): complete at once with `closed`.
+    std::move(handler)(error_code(io::error::closed), 0);
     return;
   }
   std::span<std::uint8_t> span(static_cast<std::uint8_t*>(buffer.data()), buffer.size());
@@ -59,8 +59,8 @@ void Stream::initiate_write(asio::any_completion_handler<void(error_code, std::s
                             asio::const_buffer buffer) {
   auto* io = io_.get();
   if (!io) {
-    auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler)]() mutable { std::move(h)(error_code(io::error::closed), 0); });
+    // Misuse (a default-constructed or moved-from Stream): complete at once with `closed`.
+    std::move(handler)(error_code(io::error::closed), 0);
     return;
   }
   BytesView data(static_cast<const std::uint8_t*>(buffer.data()), buffer.size());

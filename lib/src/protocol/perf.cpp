@@ -47,7 +47,8 @@ void serve(Host& host) { host.set_handler(std::string(protocol_id), handle); }
 asio::awaitable<result<Result>> run(Host& host, const PeerId& peer, std::uint64_t upload_bytes,
                                     std::uint64_t download_bytes, std::function<void(const Progress&)> on_progress) {
   using clock = std::chrono::steady_clock;
-  auto s = co_await host.open_stream(peer, {std::string(protocol_id)});
+  std::vector<std::string> protocols{std::string(protocol_id)};  // named: GCC 12 and init-lists across co_await
+  auto s = co_await host.open_stream(peer, std::move(protocols));
   if (!s) co_return s.error();
   const auto start = clock::now();
   auto last = start;

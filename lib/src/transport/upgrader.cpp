@@ -107,7 +107,8 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   } else {
-    auto n = co_await select_inbound(std::move(raw), {std::string(noise::protocol_id)});
+    std::vector<std::string> supported{std::string(noise::protocol_id)};
+    auto n = co_await select_inbound(std::move(raw), std::move(supported));
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   }
@@ -137,7 +138,8 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     if (!n) co_return n.error();
     muxed = std::move(n->stream);
   } else {
-    auto n = co_await select_inbound(std::move(secure), {std::string(yamux_protocol_id)});
+    std::vector<std::string> supported{std::string(yamux_protocol_id)};
+    auto n = co_await select_inbound(std::move(secure), std::move(supported));
     if (!n) {
       if (detail) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();

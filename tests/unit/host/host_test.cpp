@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <openssl/sha.h>
 
@@ -68,8 +69,8 @@ TEST_CASE("two hosts connect, identify and ping over loopback", "[host][integrat
   auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
   auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    REQUIRE_OK(co_await a->start());
-    REQUIRE_OK(co_await b->start());
+    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
+    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
     auto c = co_await b->dial(dial_addr(*a));
     REQUIRE_OK(c);
     CHECK(c->peer == a->id());
@@ -93,45 +94,48 @@ TEST_CASE("two hosts connect, identify and ping over loopback", "[host][integrat
   }(), std::chrono::seconds(10));
 }
 
+asio::awaitable<void> write_then_fin(Stream& s, const Bytes& data, bool& ok) {
+  auto w = co_await s.write(data);
+  auto f = co_await s.close_write();
+  ok = w.has_value() && f.has_value();
+}
+
+/// One echo stream: writes `size` seeded bytes (concurrently with reading), reads everything back.
+asio::awaitable<void> echo_one(Host& b, PeerId peer, int seed, std::size_t size, int& done, int& matched) {
+  std::vector<std::string> protocols{"/echo/1.0.0"};
+  auto s = co_await b.open_stream(peer, std::move(protocols));
+  if (!s) co_return;
+  Bytes data(size);
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  for (auto& x : data) x = static_cast<std::uint8_t>(rng());
+  bool wrote = false;
+  asio::co_spawn(s->get_executor(), write_then_fin(*s, data, wrote), asio::detached);
+  Bytes back;
+  back.reserve(size);
+  std::vector<std::uint8_t> buf(32 * 1024);
+  for (;;) {
+    auto n = co_await s->read_some(buf);
+    if (!n) break;
+    back.insert(back.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+  }
+  if (wrote && sha256_hex(back) == sha256_hex(data)) ++matched;
+  ++done;
+}
+
 TEST_CASE("echo over 8 concurrent streams with SHA-256 compared", "[host][integration]") {
   asio::io_context ioc;
   auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
   auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
   a->set_handler("/echo/1.0.0", echo_handler);
-  int done = 0;
+  int done = 0, matched = 0;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    REQUIRE_OK(co_await a->start());
-    REQUIRE_OK(co_await b->start());
-    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
-    const std::size_t size = 4 * 1024 * 1024;
-    for (int i = 0; i < 8; ++i) {
-      asio::co_spawn(ioc, [&, i]() -> asio::awaitable<void> {
-        auto s = co_await b->open_stream(a->id(), {"/echo/1.0.0"});
-        REQUIRE_OK(s);
-        CHECK(s->protocol() == "/echo/1.0.0");
-        Bytes data(size);
-        std::mt19937 rng(i);
-        for (auto& x : data) x = static_cast<std::uint8_t>(rng());
-        Bytes back;
-        back.reserve(size);
-        auto writer = [&]() -> asio::awaitable<void> {
-          REQUIRE_OK(co_await s->write(data));
-          REQUIRE_OK(co_await s->close_write());
-        };
-        asio::co_spawn(ioc, writer(), asio::detached);
-        std::vector<std::uint8_t> buf(32 * 1024);
-        for (;;) {
-          auto n = co_await s->read_some(buf);
-          if (!n) {
-            CHECK(n.error() == asio::error::eof);
-            break;
-          }
-          back.insert(back.end(), buf.begin(), buf.begin() + *n);
-        }
-        CHECK(sha256_hex(back) == sha256_hex(data));
-        ++done;
-      }, asio::detached);
-    }
+    auto sa = co_await a->start();
+    REQUIRE_OK(sa);
+    auto sb = co_await b->start();
+    REQUIRE_OK(sb);
+    auto c = co_await b->dial(dial_addr(*a));
+    REQUIRE_OK(c);
+    for (int i = 0; i < 8; ++i) asio::co_spawn(ioc, echo_one(*b, a->id(), i, 4 * 1024 * 1024, done, matched), asio::detached);
     asio::steady_timer t(ioc);
     while (done < 8) {
       t.expires_after(std::chrono::milliseconds(10));
@@ -141,6 +145,7 @@ TEST_CASE("echo over 8 concurrent streams with SHA-256 compared", "[host][integr
     co_await b->stop();
   }(), std::chrono::seconds(60));
   CHECK(done == 8);
+  CHECK(matched == 8);
 }
 
 TEST_CASE("asio::async_read / async_write work on lp2p::Stream", "[host][integration]") {
@@ -149,19 +154,21 @@ TEST_CASE("asio::async_read / async_write work on lp2p::Stream", "[host][integra
   auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
   a->set_handler("/echo/1.0.0", echo_handler);
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    REQUIRE_OK(co_await a->start());
-    REQUIRE_OK(co_await b->start());
-    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
-    auto s = co_await b->open_stream(a->id(), {"/nope/1.0.0", "/echo/1.0.0"});
+    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
+    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
+    { auto r_ = co_await b->dial(dial_addr(*a)); REQUIRE_OK(r_); }
+    std::vector<std::string> protos1{"/nope/1.0.0", "/echo/1.0.0"};
+    auto s = co_await b->open_stream(a->id(), std::move(protos1));
     REQUIRE_OK(s);
     CHECK(s->protocol() == "/echo/1.0.0");
     std::string msg = "hello through asio::async_write";
-    auto [ec1, n1] = co_await asio::async_write(*s, asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
-    CHECK_FALSE(ec1);
-    CHECK(n1 == msg.size());
+    // std::get instead of structured bindings: GCC 12 miscompiles those across co_await.
+    auto w = co_await asio::async_write(*s, asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
+    CHECK_FALSE(std::get<0>(w));
+    CHECK(std::get<1>(w) == msg.size());
     std::string back(msg.size(), '\0');
-    auto [ec2, n2] = co_await asio::async_read(*s, asio::buffer(back), asio::as_tuple(asio::use_awaitable));
-    CHECK_FALSE(ec2);
+    auto r = co_await asio::async_read(*s, asio::buffer(back), asio::as_tuple(asio::use_awaitable));
+    CHECK_FALSE(std::get<0>(r));
     CHECK(back == msg);
     co_await a->stop();
     co_await b->stop();
@@ -178,21 +185,23 @@ TEST_CASE("unsupported protocol, reset and wrong PeerId give specific errors", "
     s.reset();
   });
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    REQUIRE_OK(co_await a->start());
-    REQUIRE_OK(co_await b->start());
+    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
+    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
 
     // wrong expected PeerId: seed 3's id at a's address
     auto wrong = Keypair::from_secret_key_seed(3).public_key().peer_id();
     auto bad = co_await b->dial(a->listen_addrs().at(0).with_peer_id(wrong));
     REQUIRE_ERR(bad, noise::error::peer_id_mismatch);
 
-    REQUIRE_OK(co_await b->dial(dial_addr(*a)));
-    auto none = co_await b->open_stream(a->id(), {"/nope/1.0.0"});
+    { auto r_ = co_await b->dial(dial_addr(*a)); REQUIRE_OK(r_); }
+    std::vector<std::string> protos2{"/nope/1.0.0"};
+    auto none = co_await b->open_stream(a->id(), std::move(protos2));
     REQUIRE_ERR(none, multistream::error::protocol_not_supported);
 
-    auto s = co_await b->open_stream(a->id(), {"/reset/1.0.0"});
+    std::vector<std::string> protos3{"/reset/1.0.0"};
+    auto s = co_await b->open_stream(a->id(), std::move(protos3));
     REQUIRE_OK(s);
-    REQUIRE_OK(co_await s->write(as_bytes("x")));
+    { auto r_ = co_await s->write(as_bytes("x")); REQUIRE_OK(r_); }
     std::uint8_t buf[16];
     auto r = co_await s->read_some(buf);
     REQUIRE_ERR(r, asio::error::connection_reset);

@@ -21,7 +21,7 @@ using ConnectionId = std::uint64_t;
 
 /// Identity and endpoints of one connection.
 struct ConnectionInfo {
-  ConnectionId id = 0;
+  ConnectionId id = 0;  ///< unique within one Host
   PeerId peer;
   Multiaddr local_addr;   ///< our end (for a relayed connection: the circuit address)
   Multiaddr remote_addr;  ///< the peer's end as we see it

@@ -17,6 +17,7 @@
 #include <boost/asio/buffer.hpp>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -47,8 +48,9 @@ class Stream {
 
   bool is_open() const noexcept { return io_ != nullptr; }
   const std::string& protocol() const noexcept { return protocol_; }
-  const PeerId& remote_peer() const noexcept { return connection_.peer; }
-  const ConnectionInfo& connection() const noexcept { return connection_; }
+  /// The peer and connection of an open stream (precondition: the stream was obtained from a Host).
+  const PeerId& remote_peer() const noexcept { return connection_->peer; }
+  const ConnectionInfo& connection() const noexcept { return *connection_; }
   executor_type get_executor() const;
 
   // ---- Asio AsyncReadStream / AsyncWriteStream -------------------------------------------------
@@ -72,11 +74,13 @@ class Stream {
   }
 
  private:
+  /// Asio's rule for *_some operations: use the first non-empty buffer of the sequence.
   template <class It>
-  static auto first_buffer(It begin, It end) {
+  static auto first_buffer(It begin, It end) -> std::decay_t<decltype(*begin)> {
     for (auto it = begin; it != end; ++it)
       if (boost::asio::buffer_size(*it) != 0) return *it;
-    return begin == end ? decltype(*begin)() : *begin;
+    if (begin == end) return {};
+    return *begin;
   }
   void initiate_read(boost::asio::any_completion_handler<void(error_code, std::size_t)> handler,
                      boost::asio::mutable_buffer buffer);
@@ -85,7 +89,7 @@ class Stream {
 
   std::unique_ptr<io::ByteStream> io_;
   std::string protocol_;
-  ConnectionInfo connection_;
+  std::optional<ConnectionInfo> connection_;  // empty only for a default-constructed Stream
 };
 
 }  // namespace lp2p
