@@ -21,6 +21,9 @@ const char* describe(error e) {
     case error::multiaddr_invalid_text: return "multiaddr text must start with '/' and name a protocol";
     case error::peer_id_invalid: return "not a valid PeerId";
     case error::peer_id_no_inline_key: return "PeerId is a hash; it does not contain the public key";
+    case error::base_invalid_length: return "invalid length for this base encoding";
+    case error::multiaddr_empty: return "multiaddr has no components";
+    case error::multiaddr_component_after_path: return "multiaddr component follows a path protocol";
   }
   return "unknown core error";
 }

@@ -23,6 +23,9 @@ enum class error {
   multiaddr_invalid_text,   ///< text that does not start with '/' or has an empty protocol name
   peer_id_invalid,          ///< bytes or text that are not a PeerId (wrong multihash, codec, CID version)
   peer_id_no_inline_key,    ///< the PeerId is a sha2-256 hash: the public key cannot be recovered from it
+  base_invalid_length,      ///< a text length no encoding produces (odd hex, 1 mod 4 base64, ...)
+  multiaddr_empty,          ///< a multiaddr with no components ("", "/" or zero bytes)
+  multiaddr_component_after_path, ///< a component follows a path protocol (/unix), which must be last
 };
 
 }  // namespace lp2p::core

@@ -1,0 +1,18 @@
+#include "lp2p/codec/dcutr/error.hpp"
+
+namespace lp2p::dcutr {
+namespace {
+const char* describe(error e) {
+  switch (e) {
+    case error::missing_type: return "hole punch message has no type";
+    case error::unknown_type: return "hole punch message has an unknown type";
+    case error::unexpected_type: return "hole punch message has a type that is not expected here";
+    case error::no_addresses: return "hole punch CONNECT carries no addresses";
+  }
+  return "unknown dcutr error";
+}
+condition classify(error) { return condition::protocol_violation; }
+}  // namespace
+}  // namespace lp2p::dcutr
+
+LP2P_DEFINE_ERROR_CATEGORY(dcutr, "lp2p.dcutr")

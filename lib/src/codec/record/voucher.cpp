@@ -1,0 +1,36 @@
+#include "lp2p/codec/record/voucher.hpp"
+
+#include "codec/peer_id_bytes.hpp"
+
+#include "voucher.pb.h"
+
+#include <climits>
+
+namespace lp2p::record {
+
+Bytes encode(const Voucher& v) {
+  ::circuit::pb::ReservationVoucher p;
+  p.set_relay(std::string(v.relay.begin(), v.relay.end()));
+  p.set_peer(std::string(v.peer.begin(), v.peer.end()));
+  p.set_expiration(v.expiration);
+  Bytes out(p.ByteSizeLong());
+  p.SerializeWithCachedSizesToArray(out.data());
+  return out;
+}
+
+result<Voucher> decode_voucher(BytesView payload) {
+  if (payload.size() > static_cast<std::size_t>(INT_MAX)) return error_code(codec::error::frame_too_large);
+  ::circuit::pb::ReservationVoucher p;
+  if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size())))
+    return error_code(codec::error::malformed_protobuf);
+  Voucher v;
+  v.relay.assign(p.relay().begin(), p.relay().end());
+  v.peer.assign(p.peer().begin(), p.peer().end());
+  if (!codec::detail::is_peer_id(v.relay) || !codec::detail::is_peer_id(v.peer))
+    return error_code(error::invalid_peer_id);
+  if (!p.has_expiration()) return error_code(error::voucher_without_expiration);
+  v.expiration = p.expiration();
+  return v;
+}
+
+}  // namespace lp2p::record
