@@ -137,8 +137,8 @@ NatDiagnosis diagnose_nat(std::span<const Observation> observations, std::span<c
     if (!e || o.local_port == 0) continue;
     ++usable;
     Group& g = groups[o.local_port];
-    const Bytes& ob = strip_peer(o.observer).bytes();
-    std::string observer(ob.begin(), ob.end());
+    const Multiaddr who = strip_peer(o.observer);
+    std::string observer(who.bytes().begin(), who.bytes().end());
     g.seen.emplace_back(index_of(g.endpoints, *e), std::move(observer));
     ++g.count;
   }

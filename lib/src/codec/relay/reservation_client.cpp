@@ -72,8 +72,9 @@ KeeperAction ReservationKeeper::next_action(Time now) {
 std::optional<Time> ReservationKeeper::next_wakeup() const {
   switch (state_) {
     case KeeperState::disconnected:
-    case KeeperState::connected:
-    case KeeperState::reserved: return due_;
+    case KeeperState::connected: return due_;
+    case KeeperState::reserved:  // a renewal retry may be due after the expiry: wake for whichever is first
+      return expires_ ? std::min(due_, *expires_) : due_;
     case KeeperState::renewing: return expires_;
     case KeeperState::connecting:
     case KeeperState::reserving: return std::nullopt;
