@@ -1,16 +1,16 @@
 #include "codec/peer_id_bytes.hpp"
 
-#include "lp2p/core/multihash.hpp"
+#include "lp2p/core/peer_id.hpp"
 
 namespace lp2p::codec::detail {
 
 bool is_peer_id(BytesView bytes) noexcept {
   try {
-    auto mh = Multihash::decode(bytes);
-    if (!mh) return false;
-    if (mh->code() == Multihash::Code::identity)
-      return !mh->digest().empty() && mh->digest().size() <= max_inline_key_length;
-    return true;  // sha2-256 (decode checked the 32-byte digest)
+    auto id = PeerId::from_bytes(bytes);
+    if (!id) return false;
+    // An identity multihash of nothing names no key; rust and go would fail to use it too.
+    auto key = id->inline_public_key();
+    return !key || !key->empty();
   } catch (const std::bad_alloc&) {
     return false;
   }

@@ -4,6 +4,7 @@
 
 #include "envelope.pb.h"
 
+#include <algorithm>
 #include <climits>
 
 namespace lp2p::record {
@@ -44,6 +45,31 @@ Bytes envelope_signing_buffer(std::string_view domain, BytesView payload_type, B
   append_field(out, payload_type);
   append_field(out, payload);
   return out;
+}
+
+}  // namespace lp2p::record
+
+namespace lp2p::record {
+
+result<Envelope> seal(const Keypair& key, std::string_view domain, BytesView payload_type, BytesView payload) {
+  if (domain.empty()) return error_code(error::empty_domain);
+  Envelope env;
+  env.public_key = key.public_key().encode_protobuf();
+  env.payload_type.assign(payload_type.begin(), payload_type.end());
+  env.payload.assign(payload.begin(), payload.end());
+  env.signature = key.sign(envelope_signing_buffer(domain, payload_type, payload));
+  return env;
+}
+
+result<PublicKey> open(const Envelope& env, std::string_view domain, BytesView expected_type) {
+  if (domain.empty()) return error_code(error::empty_domain);
+  if (!std::equal(env.payload_type.begin(), env.payload_type.end(), expected_type.begin(), expected_type.end()))
+    return error_code(error::payload_type_mismatch);
+  auto key = PublicKey::decode_protobuf(env.public_key);
+  if (!key) return key.error();
+  if (!key->verify(envelope_signing_buffer(domain, env.payload_type, env.payload), env.signature))
+    return error_code(error::invalid_signature);
+  return key;
 }
 
 }  // namespace lp2p::record

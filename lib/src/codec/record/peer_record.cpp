@@ -33,3 +33,27 @@ result<PeerRecord> decode_peer_record(BytesView payload) {
 }
 
 }  // namespace lp2p::record
+
+namespace lp2p::record {
+
+Envelope seal_peer_record(const Keypair& key, const PeerRecord& rec) {
+  // The domain is a non-empty constant, so seal() cannot fail.
+  return seal(key, peer_record_domain, peer_record_payload_type, encode(rec)).value();
+}
+
+result<PeerRecord> open_peer_record(const Envelope& env) {
+  auto key = open(env, peer_record_domain, peer_record_payload_type);
+  if (!key) return key.error();
+  auto rec = decode_peer_record(env.payload);
+  if (!rec) return rec.error();
+  if (rec->peer_id != key->peer_id().bytes()) return error_code(error::peer_id_mismatch);
+  return rec;
+}
+
+result<PeerRecord> open_peer_record(BytesView envelope_bytes) {
+  auto env = decode_envelope(envelope_bytes);
+  if (!env) return env.error();
+  return open_peer_record(*env);
+}
+
+}  // namespace lp2p::record

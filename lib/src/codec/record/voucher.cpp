@@ -34,3 +34,22 @@ result<Voucher> decode_voucher(BytesView payload) {
 }
 
 }  // namespace lp2p::record
+
+namespace lp2p::record {
+
+Envelope seal_voucher(const Keypair& relay_key, const Voucher& v) {
+  return seal(relay_key, voucher_domain, voucher_payload_type, encode(v)).value();
+}
+
+result<Voucher> open_voucher(BytesView envelope_bytes) {
+  auto env = decode_envelope(envelope_bytes);
+  if (!env) return env.error();
+  auto key = open(*env, voucher_domain, voucher_payload_type);
+  if (!key) return key.error();
+  auto v = decode_voucher(env->payload);
+  if (!v) return v.error();
+  if (v->relay != key->peer_id().bytes()) return error_code(error::peer_id_mismatch);
+  return v;
+}
+
+}  // namespace lp2p::record

@@ -7,6 +7,7 @@
 #include "lp2p/codec/error.hpp"
 #include "lp2p/codec/record/error.hpp"
 #include "lp2p/core/bytes.hpp"
+#include "lp2p/crypto/key.hpp"
 
 #include <string_view>
 
@@ -32,5 +33,17 @@ result<Envelope> decode_envelope(BytesView bytes);
 /// uvarint(len(domain)) domain uvarint(len(payload_type)) payload_type uvarint(len(payload)) payload:
 /// the bytes that are signed and verified.
 Bytes envelope_signing_buffer(std::string_view domain, BytesView payload_type, BytesView payload);
+
+/// Signs `payload` for `domain` with `key`: the envelope carries key's PublicKey protobuf and the
+/// signature over envelope_signing_buffer(domain, payload_type, payload).
+/// @errors record::error::empty_domain (go refuses to seal with one too)
+result<Envelope> seal(const Keypair& key, std::string_view domain, BytesView payload_type, BytesView payload);
+
+/// Verifies `env` for `domain`: its payload_type must equal `expected_type` and its signature must verify
+/// with its public key over the signing buffer. Returns the signer's key (its peer_id() is the signer).
+/// @errors record::error::empty_domain, record::error::payload_type_mismatch,
+///         record::error::invalid_signature, and the crypto::error values of PublicKey::decode_protobuf
+///         (malformed_protobuf, unknown_key_type, malformed_key, ...)
+result<PublicKey> open(const Envelope& env, std::string_view domain, BytesView expected_type);
 
 }  // namespace lp2p::record

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "lp2p/codec/error.hpp"
+#include "lp2p/codec/record/envelope.hpp"
 #include "lp2p/codec/record/error.hpp"
 #include "lp2p/core/bytes.hpp"
 
@@ -33,5 +34,17 @@ Bytes encode(const PeerRecord& rec);
 /// Decodes a record payload; peer_id must be a PeerId.
 /// @errors codec::error::frame_too_large, codec::error::malformed_protobuf, record::error::invalid_peer_id
 result<PeerRecord> decode_peer_record(BytesView payload);
+
+/// Seals `rec` with peer_record_domain / peer_record_payload_type, ready to be encoded into identify's
+/// signedPeerRecord. rec.peer_id should be key's PeerId (open_peer_record() checks it).
+Envelope seal_peer_record(const Keypair& key, const PeerRecord& rec);
+
+/// Opens a peer record envelope: checks type and signature (open()), decodes the payload and checks
+/// that the record's peer_id is the signer's PeerId.
+/// @errors those of open() and decode_peer_record(), record::error::peer_id_mismatch
+result<PeerRecord> open_peer_record(const Envelope& env);
+/// Same, from the encoded envelope (identify's signedPeerRecord field).
+/// @errors those of decode_envelope() and open_peer_record(const Envelope&)
+result<PeerRecord> open_peer_record(BytesView envelope_bytes);
 
 }  // namespace lp2p::record

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "lp2p/codec/error.hpp"
+#include "lp2p/codec/record/envelope.hpp"
 #include "lp2p/codec/record/error.hpp"
 #include "lp2p/core/bytes.hpp"
 
@@ -33,5 +34,14 @@ Bytes encode(const Voucher& v);
 /// @errors codec::error::frame_too_large, codec::error::malformed_protobuf, record::error::invalid_peer_id,
 ///         record::error::voucher_without_expiration
 result<Voucher> decode_voucher(BytesView payload);
+
+/// Seals `v` with voucher_domain / voucher_payload_type (the relay signs; v.relay should be its PeerId).
+Envelope seal_voucher(const Keypair& relay_key, const Voucher& v);
+
+/// Opens a voucher envelope (Reservation.voucher) as go's client does: checks type and signature,
+/// decodes the payload and checks that the signer is v.relay. The caller must still check that v.peer
+/// is its own PeerId (and, if it cares, that v.relay is the relay it reserved with).
+/// @errors those of decode_envelope(), open() and decode_voucher(), record::error::peer_id_mismatch
+result<Voucher> open_voucher(BytesView envelope_bytes);
 
 }  // namespace lp2p::record
