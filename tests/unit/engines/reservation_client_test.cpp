@@ -262,4 +262,11 @@ TEST_CASE("keeper: outcomes reported in the wrong state are ignored", "[relay][k
   k.on_connect_failed(t0(), "late");
   CHECK(k.state() == KeeperState::reserved);
   CHECK(drain(k).empty());
+  // A grant arriving after the connection was lost does not resurrect the reservation.
+  k.on_connection_lost(t0() + 1s, "reset");
+  drain(k);
+  REQUIRE_OK_ONCE(k.on_accepted(t0() + 1s, unix0 + 3600, unix0));
+  CHECK(k.state() == KeeperState::disconnected);
+  CHECK_FALSE(k.reserved(t0() + 1s));
+  CHECK(drain(k).empty());
 }

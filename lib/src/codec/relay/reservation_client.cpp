@@ -97,6 +97,8 @@ void ReservationKeeper::on_connect_failed(Time now, std::string_view reason) {
 
 result<void> ReservationKeeper::on_accepted(Time now, std::uint64_t expire_unix, std::uint64_t unix_now) {
   check_expiry(now);
+  // A late answer to a RESERVE from a connection that has since been lost says nothing about now.
+  if (state_ != KeeperState::reserving && state_ != KeeperState::renewing) return {};
   if (expire_unix < unix_now) {
     fail_reserve(now, "the relay granted a reservation that expires in the past");
     return error::reservation_expired;

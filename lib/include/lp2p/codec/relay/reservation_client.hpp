@@ -84,7 +84,8 @@ class ReservationKeeper {
   /// The reconnect failed.
   void on_connect_failed(Time now, std::string_view reason);
   /// STATUS OK with `expire` (unix seconds) arrived; `unix_now` is the wall clock at the same moment.
-  /// Renewal is scheduled at now + 3/4 of the remaining lifetime (at least min_renewal_delay).
+  /// Renewal is scheduled at now + 3/4 of the remaining lifetime (at least min_renewal_delay). Ignored
+  /// unless a RESERVE is in flight (a stale answer arriving after on_connection_lost()).
   /// @errors relay::error::reservation_expired when expire_unix < unix_now (handled as a failure)
   result<void> on_accepted(Time now, std::uint64_t expire_unix, std::uint64_t unix_now);
   /// STATUS other than OK arrived. A refused renewal keeps the current reservation until it expires.
