@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # LAB_* variables are set here for the test scripts that source this file
 # NAT lab library (DESIGN.md §3, ring 3): network namespaces joined by a bridge that plays the
 # internet, real Linux NAT (nftables masquerade) on two site routers, a relay host and a firewalled
 # VPS. Source it from a test script:
@@ -311,11 +312,18 @@ lab_stop() {
   return $rc
 }
 
-# lab_wait_log FILE REGEX [TIMEOUT_SECS]: wait until an extended regex matches a line of FILE.
+# lab_wait_log FILE REGEX [TIMEOUT_SECS [NAME]]: wait until an extended regex matches a line of
+# FILE. With NAME (a lab_spawn name), give up as soon as that process has exited without the line.
 lab_wait_log() {
-  local file=$1 re=$2 timeout=${3:-10} t0
+  local file=$1 re=$2 timeout=${3:-10} name=${4:-} t0
   t0=$(date +%s%N)
   until grep -Eq -- "$re" "$file" 2>/dev/null; do
+    if [[ -n $name ]] && ! lab_running "$name"; then
+      grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+      lab_log "process '$name' exited before /$re/ appeared in $file; last lines:"
+      tail -n 5 "$file" 2>/dev/null | sed 's/^/    /' >&2
+      return 1
+    fi
     if (( ($(date +%s%N) - t0) / 1000000 >= timeout * 1000 )); then
       lab_log "timeout (${timeout}s) waiting for /$re/ in $file; last lines:"
       tail -n 5 "$file" 2>/dev/null | sed 's/^/    /' >&2
@@ -394,8 +402,11 @@ lab_flush_conntrack() {
   lab_log "fault: conntrack -F in $ns"
   ip netns exec "$ns" conntrack -F >/dev/null 2>&1 || lab_die "conntrack -F failed in $ns"
 }
-# Shorten the established-TCP timeout. The kernel reads the value when it refreshes an entry (on
-# each packet), so an existing flow picks it up at its next packet; an idle flow then expires.
+# Shorten the established-TCP timeout: lab_set_tcp_established_timeout ROUTER SECS.
+# The kernel reads the sysctl when it refreshes an entry (on each packet): an existing idle flow
+# keeps its old deadline until its next packet, then expires SECS after its last packet (verified,
+# see README; `conntrack -U --timeout` cannot shorten NATed entries here: EOPNOTSUPP). Set it
+# before the flow starts (or lab_up --est-timeout-a) for a flow that stays idle from the start.
 lab_set_tcp_established_timeout() {
   local ns; ns=$(lab_ns "$1")
   lab_log "fault: nf_conntrack_tcp_timeout_established=$2 in $ns"

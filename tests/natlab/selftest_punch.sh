@@ -110,23 +110,46 @@ scenario_b() {
   check "(b) control: plain dial to the allowed port VPS:16111 connects" test $? -eq 0
   show_logs a-in a-16111
 
-  # The punch: the VPS dials A's public address from 40020 while A dials the VPS from 40001.
-  lab_spawn vps vps "$PY" "$SIMOPEN" --bind "$LAB_IP_VPS:40020" --peer "$LAB_IP_RA_WAN:40001" --timeout 8 --hold 20
-  lab_spawn a ha "$PY" "$SIMOPEN" --bind "$LAB_IP_HA:40001" --peer "$LAB_IP_VPS:40020" --timeout 8 --hold 20
-  if wait_connected 10 a vps; then pass "(b) punch A <-> VPS:40020 connected (40020 is not an allowed port)"; else fail "(b) punch A <-> VPS"; fi
-  show_logs a vps
-  check "(b) kernel on the VPS: established $LAB_IP_VPS:40020 <-> $LAB_IP_RA_WAN:40001 (A's WAN:port)" \
-    lab_has_established vps "$LAB_IP_VPS:40020" "$LAB_IP_RA_WAN:40001"
-  check "(b) kernel on host A: established $LAB_IP_HA:40001 <-> $LAB_IP_VPS:40020" \
-    lab_has_established ha "$LAB_IP_HA:40001" "$LAB_IP_VPS:40020"
-  ss_all ha vps | evidence "ss -tn state established"
-  # The VPS admitted A's packets only as replies: its conntrack entry was created by its own
-  # outbound SYN (original direction VPS -> A). A's SYN, if it arrived first, was dropped.
-  local vct; vct=$(lab_conntrack vps --orig-src "$LAB_IP_VPS" --orig-dst "$LAB_IP_RA_WAN" --sport 40020 --dport 40001)
-  check "(b) VPS conntrack entry originates at the VPS (its own SYN opened its firewall)" test -n "$vct"
-  { echo "$vct" | sed 's/^/vps: /'; lab_conntrack ra | sed 's/^/ra: /'; lab_drops vps | sed 's/^/vps nft: /'; } |
-    evidence "conntrack on the VPS and router A, VPS drop counters"
+  # The punch, in both orders. 40020/40021 are not allowed ports on the VPS.
+  punch_vps a-first 40001 40020
+  punch_vps vps-first 40002 40021
   lab_down
+}
+
+# punch_vps ORDER A_PORT VPS_PORT: the VPS dials A's public address from VPS_PORT while A dials
+# the VPS from A_PORT. ORDER a-first delays the VPS by 1.5 s (A's SYN reaches the VPS first and
+# is dropped by its firewall), vps-first delays A (the VPS's SYN reaches router A first and is
+# dropped there). Either way the VPS's own outbound SYN creates the conntrack entry that its
+# firewall's "ct state established" rule matches A's packets against.
+punch_vps() {
+  local order=$1 ap=$2 vp=$3 da=0 dv=0
+  [[ $order == a-first ]] && dv=1.5
+  [[ $order == vps-first ]] && da=1.5
+  local v0 r0; v0=$(lab_counter vps input unsolicited); r0=$(lab_counter ra input unsolicited)
+  lab_spawn "vps-$order" vps "$PY" "$SIMOPEN" --delay "$dv" --bind "$LAB_IP_VPS:$vp" --peer "$LAB_IP_RA_WAN:$ap" --timeout 8 --hold 20
+  lab_spawn "a-$order" ha "$PY" "$SIMOPEN" --delay "$da" --bind "$LAB_IP_HA:$ap" --peer "$LAB_IP_VPS:$vp" --timeout 8 --hold 20
+  if wait_connected 12 "a-$order" "vps-$order"; then
+    pass "(b/$order) punch A:$ap <-> VPS:$vp connected ($vp is not an allowed port)"
+  else
+    fail "(b/$order) punch A:$ap <-> VPS:$vp"
+  fi
+  show_logs "a-$order" "vps-$order"
+  local v1 r1; v1=$(lab_counter vps input unsolicited); r1=$(lab_counter ra input unsolicited)
+  check "(b/$order) kernel on the VPS: established $LAB_IP_VPS:$vp <-> $LAB_IP_RA_WAN:$ap (A's WAN:port)" \
+    lab_has_established vps "$LAB_IP_VPS:$vp" "$LAB_IP_RA_WAN:$ap"
+  check "(b/$order) kernel on host A: established $LAB_IP_HA:$ap <-> $LAB_IP_VPS:$vp" \
+    lab_has_established ha "$LAB_IP_HA:$ap" "$LAB_IP_VPS:$vp"
+  local vct; vct=$(lab_conntrack vps --orig-src "$LAB_IP_VPS" --orig-dst "$LAB_IP_RA_WAN" --sport "$vp" --dport "$ap")
+  check "(b/$order) VPS conntrack entry originates at the VPS (its own SYN opened its firewall)" test -n "$vct"
+  if [[ $order == a-first ]]; then
+    check "(b/$order) A's early SYN was dropped by the VPS firewall (+$((v1 - v0)) drops)" test $((v1 - v0)) -gt 0
+  else
+    check "(b/$order) the VPS's early SYN was dropped by router A (+$((r1 - r0)) drops)" test $((r1 - r0)) -gt 0
+  fi
+  { lab_ss ha | grep -F "$LAB_IP_HA:$ap " | sed 's/^/ss ha: /'; lab_ss vps | grep -F "$LAB_IP_VPS:$vp " | sed 's/^/ss vps: /'
+    echo "ct vps: $vct"
+    lab_conntrack ra --orig-src "$LAB_IP_HA" --sport "$ap" | sed 's/^/ct ra: /'; } |
+    evidence "(b/$order) sockets and conntrack"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ def main():
     ap.add_argument("--peer", type=hostport, help="peer's public ip:port")
     ap.add_argument("--timeout", type=float, default=8.0, help="give up after this many seconds")
     ap.add_argument("--hold", type=float, default=10.0, help="keep the connection open this long")
+    ap.add_argument("--delay", type=float, default=0.0, help="wait this long before dialing (ordering tests)")
     ap.add_argument("--listen", action="store_true", help="also listen on the bound port")
     ap.add_argument("--listen-only", action="store_true", help="only listen (no connect)")
     a = ap.parse_args()
@@ -103,6 +104,9 @@ def main():
         conn.setblocking(True)
         return exchange(conn, tag, "accept", 0, a.hold)
 
+    if a.delay > 0:
+        time.sleep(a.delay)
+        deadline += a.delay
     log(tag, "DIALING", peer="%s:%d" % a.peer)
     attempts = 0
     last_err = "none"
