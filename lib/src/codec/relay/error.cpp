@@ -13,10 +13,26 @@ const char* describe(error e) {
     case error::missing_reservation: return "relay accepted the reservation but sent no reservation";
     case error::reservation_without_expire: return "relay reservation has no expiration time";
     case error::reservation_expired: return "relay reservation expires in the past";
+    case error::too_many_reservations: return "relay holds its maximum number of reservations";
+    case error::too_many_reservations_for_peer: return "peer holds its maximum number of reservations at this relay";
+    case error::too_many_reservations_for_ip:
+      return "IP address holds its maximum number of reservations at this relay";
+    case error::reservation_rate_exceeded_for_peer: return "peer is making reservations too fast";
+    case error::reservation_rate_exceeded_for_ip: return "IP address is making reservations too fast";
+    case error::too_many_circuits: return "relay carries its maximum number of circuits";
+    case error::too_many_circuits_for_peer: return "peer takes part in its maximum number of circuits";
+    case error::too_many_circuits_for_ip: return "IP address has opened its maximum number of circuits";
+    case error::circuit_rate_exceeded_for_peer: return "peer is opening circuits too fast";
+    case error::circuit_rate_exceeded_for_ip: return "IP address is opening circuits too fast";
+    case error::no_reservation: return "relay has no reservation for the destination";
   }
   return "unknown relay error";
 }
-condition classify(error) { return condition::protocol_violation; }
+condition classify(error e) {
+  if (e == error::no_reservation) return condition::refused;
+  if (e >= error::too_many_reservations) return condition::resource_limit;
+  return condition::protocol_violation;
+}
 }  // namespace
 }  // namespace lp2p::relay
 

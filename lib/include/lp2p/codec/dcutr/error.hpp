@@ -11,6 +11,9 @@ enum class error {
   unknown_type,      ///< `type` is neither CONNECT (100) nor SYNC (300)
   unexpected_type,   ///< a valid `type` at the wrong step (e.g. SYNC where CONNECT is due)
   no_addresses,      ///< a CONNECT carrying no ObsAddrs at all (rust: NoAddresses)
+
+  // Decisions of the attempt policy (codec/dcutr/attempt_policy.hpp), not peer faults.
+  attempts_exceeded,  ///< every allowed hole punch attempt failed (rust: AttemptsExceeded(3))
 };
 
 }  // namespace lp2p::dcutr

@@ -17,6 +17,20 @@ enum class error {
   missing_reservation,         ///< a reservation accepted with status OK but no `reservation`
   reservation_without_expire,  ///< a `reservation` without its required `expire`
   reservation_expired,         ///< a reservation whose `expire` is already in the past
+
+  // Decisions of the relay server's ReservationTable (codec/relay/reservation_table.hpp): not peer faults
+  // but the reasons behind a refusal; relay::refusal_status() gives the Status to send for each.
+  too_many_reservations,               ///< the relay already holds max_reservations
+  too_many_reservations_for_peer,      ///< the peer already holds max_reservations_per_peer
+  too_many_reservations_for_ip,        ///< the peer's IP already holds max_reservations_per_ip
+  reservation_rate_exceeded_for_peer,  ///< the peer's reservation token bucket is empty
+  reservation_rate_exceeded_for_ip,    ///< the IP's reservation token bucket is empty
+  too_many_circuits,                   ///< the relay already carries max_circuits
+  too_many_circuits_for_peer,          ///< the source peer already takes part in max_circuits_per_peer
+  too_many_circuits_for_ip,            ///< the source IP already opened max_circuits_per_ip
+  circuit_rate_exceeded_for_peer,      ///< the source peer's circuit token bucket is empty
+  circuit_rate_exceeded_for_ip,        ///< the source IP's circuit token bucket is empty
+  no_reservation,                      ///< the destination holds no live reservation at this relay
 };
 
 }  // namespace lp2p::relay
