@@ -6,6 +6,17 @@ namespace lp2p {
 
 const char* to_string(Direction d) noexcept { return d == Direction::inbound ? "inbound" : "outbound"; }
 
+const char* to_string(ReservationChanged::Kind k) noexcept {
+  switch (k) {
+    case ReservationChanged::Kind::accepted: return "accepted";
+    case ReservationChanged::Kind::renewed: return "renewed";
+    case ReservationChanged::Kind::refused: return "refused";
+    case ReservationChanged::Kind::lost: return "lost";
+    case ReservationChanged::Kind::restored: return "restored";
+  }
+  return "?";
+}
+
 namespace {
 std::string conn(const ConnectionInfo& c) {
   std::ostringstream os;
@@ -35,6 +46,23 @@ std::string describe(const HostEvent& event) {
         if constexpr (std::is_same_v<E, PingFailed>)
           return "ping " + e.connection.peer.to_base58() + " failed: " + e.error.message();
         if constexpr (std::is_same_v<E, ListenAddressAdded>) return "listening on " + e.address.to_string();
+        if constexpr (std::is_same_v<E, ReservationChanged>)
+          return std::string("reservation ") + to_string(e.kind) + " at " + e.relay.to_string() +
+                 (e.reason.empty() ? std::string() : ": " + e.reason);
+        if constexpr (std::is_same_v<E, RelayServerEvent>) {
+          static const char* names[] = {"reservation accepted", "reservation refused", "reservation ended",
+                                        "circuit accepted", "circuit refused", "circuit ended"};
+          return std::string("relay: ") + names[static_cast<int>(e.kind)] + " peer=" + e.peer.to_base58() +
+                 (e.dst ? " dst=" + e.dst->to_base58() : std::string()) + (e.detail.empty() ? "" : " " + e.detail);
+        }
+        if constexpr (std::is_same_v<E, HolePunchAttempt>)
+          return "hole punch attempt " + std::to_string(e.attempt) + " with " + e.relayed.peer.to_base58();
+        if constexpr (std::is_same_v<E, HolePunchSucceeded>)
+          return "hole punch succeeded with " + e.relayed.peer.to_base58() + " after " + std::to_string(e.attempts) +
+                 " attempt(s): " + conn(e.direct);
+        if constexpr (std::is_same_v<E, HolePunchFailed>)
+          return "hole punch failed with " + e.relayed.peer.to_base58() + " after " + std::to_string(e.attempts) +
+                 " attempt(s): " + e.error.message() + (e.diagnosis.empty() ? "" : "; " + e.diagnosis);
       },
       event);
 }

@@ -11,6 +11,8 @@
 #include "lp2p/transport/tcp.hpp"
 #include "lp2p/transport/tcp_address.hpp"
 #include "protocol/builtin.hpp"
+#include "protocol/dcutr_service.hpp"
+#include "protocol/relay_service.hpp"
 #include "transport/negotiate.hpp"
 #include "transport/upgrader.hpp"
 
@@ -70,6 +72,12 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   io::Notify events_ready;
   std::size_t dropped = 0;
   bool stopped = false;
+  std::vector<std::function<void(const HostEvent&)>> observers;
+  std::deque<AddressObservation> observations;  // newest last, capped
+  static constexpr std::size_t max_observations = 64;
+  std::shared_ptr<protocol::RelayServer> relay_server;
+  std::shared_ptr<protocol::RelayClient> relay_client;
+  std::shared_ptr<protocol::DcutrService> dcutr;
 
   Impl(asio::any_io_executor e, HostConfig cfg, Keypair kp)
       : ex(std::move(e)), config(std::move(cfg)), identity(std::move(kp)), id(identity.public_key().peer_id()),
@@ -77,6 +85,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   void emit(HostEvent ev) {
     LP2P_LOG(debug, "host") << describe(ev);
+    for (std::size_t i = 0; i < observers.size(); ++i) observers[i](ev);  // observers may add observers
     if (events.size() >= config.limits.event_queue) {
       ++dropped;
       return;
@@ -232,6 +241,15 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       co_return;
     }
     auto received = protocol::to_identify_info(*m);
+    // Only direct connections tell us how NATs map our ports (WIRE.md §1.3: never trust observations
+    // made over a relayed connection; go-libp2p PR #3043).
+    if (received.observed_addr && !c->info.relayed) {
+      std::uint16_t local_port = 0;
+      for (const auto& comp : c->info.local_addr.components())
+        if (comp.protocol == Protocol::tcp) local_port = static_cast<std::uint16_t>(std::stoul(comp.value_text()));
+      observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
+      if (observations.size() > max_observations) observations.pop_front();
+    }
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
                                << received.agent_version << "', observed address "
                                << (received.observed_addr ? received.observed_addr->to_string() : std::string("none"));
@@ -335,7 +353,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   }
 
   asio::awaitable<result<ConnectionInfo>> dial_new(const Multiaddr& address, std::optional<PeerId> peer,
-                                                   std::string& detail) {
+                                                   std::string& detail, bool as_initiator = true) {
     transport::DialOptions opts;
     opts.port_reuse = config.port_reuse;
     opts.timeout = config.timeouts.dial;
@@ -343,7 +361,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (!sock) co_return sock.error();
     auto local = transport::to_multiaddr((*sock)->local_endpoint());
     auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
-    transport::UpgradeParams params{&identity, transport::UpgradeRole::initiator, peer, {}};
+    transport::UpgradeParams params{
+        &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer, {}};
     auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
@@ -359,6 +378,8 @@ Host::Host(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Host::~Host() {
   if (!impl_) return;
   impl_->stopped = true;
+  if (impl_->relay_client) impl_->relay_client->stop();
+  if (impl_->relay_server) impl_->relay_server->stop();
   for (auto& l : impl_->listeners) l->close();
   for (auto& [cid, c] : impl_->connections) c->mux->abort();
   impl_->events_ready.notify();
@@ -394,6 +415,11 @@ asio::awaitable<result<void>> Host::start() {
     spawn(impl->ex, impl->accept_loop(l->get()), "accept loop");
     impl->listeners.push_back(std::move(*l));
   }
+  if (impl->config.relay_server.enabled && !impl->relay_server)
+    impl->relay_server = protocol::RelayServer::start(*this, impl->config.relay_server);
+  if (impl->config.relay_client.enabled && !impl->relay_client)
+    impl->relay_client = protocol::RelayClient::start(*this, impl->config.relay_client);
+  if (impl->config.dcutr.enabled && !impl->dcutr) impl->dcutr = protocol::DcutrService::start(*this, impl->config.dcutr);
   co_return result<void>{};
 }
 
@@ -401,6 +427,8 @@ asio::awaitable<void> Host::stop() {
   auto impl = impl_;
   if (impl->stopped) co_return;
   impl->stopped = true;
+  if (impl->relay_client) impl->relay_client->stop();
+  if (impl->relay_server) impl->relay_server->stop();
   for (auto& l : impl->listeners) l->close();
   for (auto& [cid, c] : impl->connections) c->mux->close();
   // Give connections a moment to flush their GoAway, then cut what is left.
@@ -417,7 +445,80 @@ std::vector<Multiaddr> Host::listen_addrs() const { return impl_->listen_addrs; 
 
 asio::awaitable<result<ConnectionInfo>> Host::dial(const Multiaddr& address) {
   auto impl = impl_;
+  if (address.has(Protocol::p2p_circuit)) {
+    if (!impl->relay_client) co_return error_code(host::error::unsupported_address);
+    co_return co_await impl->relay_client->dial(address);
+  }
   co_return co_await impl->dial(address);
+}
+
+asio::awaitable<result<void>> Host::listen_via_relay(const Multiaddr& relay) {
+  auto impl = impl_;
+  if (!impl->relay_client) co_return error_code(host::error::unsupported_address);
+  co_return co_await impl->relay_client->listen(relay);
+}
+
+std::vector<AddressObservation> Host::observations() const {
+  return {impl_->observations.begin(), impl_->observations.end()};
+}
+
+asio::awaitable<result<Stream>> Host::open_stream_on(ConnectionId id, std::vector<std::string> protocols) {
+  auto impl = impl_;
+  auto it = impl->connections.find(id);
+  if (it == impl->connections.end()) co_return error_code(host::error::not_connected);
+  auto c = it->second;
+  auto n = co_await impl->open_on(c, std::move(protocols));
+  if (!n) co_return n.error();
+  co_return Stream(std::move(n->stream), std::move(n->protocol), c->info);
+}
+
+asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bool initiator,
+                                                              std::optional<PeerId> expected, Multiaddr local,
+                                                              Multiaddr remote) {
+  auto impl = impl_;
+  std::string detail;
+  transport::UpgradeParams params{
+      &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected, {}};
+  auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
+                                      impl->config.timeouts.upgrade);
+  if (!up) {
+    LP2P_LOG(info, "host") << "relayed connection upgrade failed: " << (detail.empty() ? up.error().message() : detail);
+    co_return up.error();
+  }
+  auto c = impl->add_connection(std::move(*up), std::move(local), std::move(remote),
+                                initiator ? Direction::outbound : Direction::inbound, true);
+  if (!c) co_return c.error();
+  co_return (*c)->info;
+}
+
+asio::awaitable<result<ConnectionInfo>> Host::dial_direct(const Multiaddr& address, bool as_initiator,
+                                                          std::optional<PeerId> expected) {
+  auto impl = impl_;
+  std::string detail;
+  auto r = co_await impl->dial_new(address, expected, detail, as_initiator);
+  if (!r) LP2P_LOG(debug, "host") << "direct dial " << address.to_string() << " failed: " << (detail.empty() ? r.error().message() : detail);
+  co_return r;
+}
+
+void Host::add_observer(std::function<void(const HostEvent&)> observer) {
+  impl_->observers.push_back(std::move(observer));
+}
+
+void Host::emit(HostEvent event) { impl_->emit(std::move(event)); }
+
+std::optional<ConnectionInfo> Host::connection(ConnectionId id) const {
+  auto it = impl_->connections.find(id);
+  if (it == impl_->connections.end()) return std::nullopt;
+  return it->second->info;
+}
+
+std::size_t Host::stream_count(ConnectionId id) const {
+  auto it = impl_->connections.find(id);
+  return it == impl_->connections.end() ? 0 : it->second->mux->stream_count();
+}
+
+void Host::close_connection(ConnectionId id) {
+  if (auto it = impl_->connections.find(id); it != impl_->connections.end()) it->second->mux->close();
 }
 
 asio::awaitable<result<Stream>> Host::open_stream(const PeerId& peer, std::vector<std::string> protocols) {

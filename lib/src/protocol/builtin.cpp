@@ -2,6 +2,8 @@
 
 #include "lp2p/codec/frame.hpp"
 #include "lp2p/host/error.hpp"
+#include "lp2p/core/uvarint.hpp"
+#include "lp2p/io/error.hpp"
 #include "lp2p/io/framed.hpp"
 
 #include <boost/asio/error.hpp>
@@ -67,6 +69,39 @@ asio::awaitable<result<std::chrono::microseconds>> ping_once(io::ByteStream& s) 
   const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   if (std::memcmp(in, out, ping_size) != 0) co_return error_code(host::error::ping_mismatch);
   co_return rtt;
+}
+
+asio::awaitable<result<Bytes>> read_frame(Stream& s, std::size_t max_size) {
+  Bytes prefix;
+  std::uint8_t b = 0;
+  for (;;) {
+    auto n = co_await s.read_some(std::span<std::uint8_t>(&b, 1));
+    if (!n) {
+      if (!prefix.empty() && n.error() == asio::error::eof) co_return error_code(io::error::eof_before_frame_end);
+      co_return n.error();
+    }
+    prefix.push_back(b);
+    error_code ec;
+    auto len = uvarint::decode_prefix(prefix, ec);
+    if (ec) co_return ec;
+    if (!len) continue;
+    if (len->value > max_size) co_return error_code(io::error::frame_too_large);
+    Bytes body(static_cast<std::size_t>(len->value));
+    std::size_t got = 0;
+    while (got < body.size()) {
+      auto r = co_await s.read_some(std::span<std::uint8_t>(body.data() + got, body.size() - got));
+      if (!r) co_return r.error() == asio::error::eof ? error_code(io::error::eof_before_frame_end) : r.error();
+      got += *r;
+    }
+    co_return body;
+  }
+}
+
+asio::awaitable<result<void>> write_frame(Stream& s, BytesView body) {
+  Bytes out;
+  uvarint::encode(body.size(), out);
+  out.insert(out.end(), body.begin(), body.end());
+  co_return co_await s.write(out);
 }
 
 }  // namespace lp2p::protocol

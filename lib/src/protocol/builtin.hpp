@@ -4,6 +4,7 @@
 
 #include "lp2p/codec/identify/message.hpp"
 #include "lp2p/host/events.hpp"
+#include "lp2p/host/stream.hpp"
 #include "lp2p/io/byte_stream.hpp"
 
 #include <chrono>
@@ -33,5 +34,12 @@ boost::asio::awaitable<result<void>> ping_respond(io::ByteStream& s);
 /// Requester: sends one 32-byte random payload and waits for its echo.
 /// @errors host::error::ping_mismatch, transport errors
 boost::asio::awaitable<result<std::chrono::microseconds>> ping_once(io::ByteStream& s);
+
+/// Reads one uvarint length-prefixed message (at most max_size bytes) from a Stream, never reading past it
+/// (relay peers send circuit bytes right behind their last message).
+/// @errors io::error::frame_too_large, io::error::eof_before_frame_end, core varint errors, stream errors
+boost::asio::awaitable<result<Bytes>> read_frame(Stream& s, std::size_t max_size);
+/// Writes one uvarint length-prefixed message.
+boost::asio::awaitable<result<void>> write_frame(Stream& s, BytesView body);
 
 }  // namespace lp2p::protocol

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lp2p/core/multiaddr.hpp"
+#include "lp2p/codec/relay/reservation_table.hpp"
 #include "lp2p/crypto/key.hpp"
 
 #include <chrono>
@@ -43,6 +44,29 @@ struct HostConfig {
     std::size_t max_inbound_streams_per_protocol = 256;  ///< per connection, running handlers
     std::size_t event_queue = 1024;               ///< events kept for next_event(); more are dropped and counted
   } limits;
+
+  /// Circuit Relay v2 server (hop): off by default. Limits default to rust-libp2p's.
+  struct RelayServer {
+    bool enabled = false;
+    relay::RelayLimits limits;
+    bool send_voucher = true;  ///< sign a reservation voucher (go's client checks it when present)
+  } relay_server;
+
+  /// Circuit Relay v2 client: accept circuits (stop) and dial /p2p-circuit addresses. On by default;
+  /// reservations are made with Host::listen_via_relay().
+  struct RelayClient {
+    bool enabled = true;
+    std::chrono::milliseconds reserve_timeout{10'000};
+  } relay_client;
+
+  /// DCUtR: upgrade relayed connections to direct ones by TCP hole punching. On by default.
+  struct Dcutr {
+    bool enabled = true;
+    unsigned max_attempts = 3;
+    std::chrono::milliseconds attempt_timeout{10'000};
+    /// After a successful punch the relayed connection is closed this long later (0: keep it).
+    std::chrono::milliseconds close_relayed_after{5'000};
+  } dcutr;
 
   /// Outbound TCP dials leave from our listening port (SO_REUSEADDR + SO_REUSEPORT), so the address a
   /// relay observes for us is the NAT mapping of our listening port. Needed for hole punching.

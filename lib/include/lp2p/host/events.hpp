@@ -47,9 +47,41 @@ struct PingSucceeded { ConnectionInfo connection; std::chrono::microseconds rtt;
 struct PingFailed { ConnectionInfo connection; error_code error; };
 struct ListenAddressAdded { Multiaddr address; };
 
+/// Relay client: what happened to our reservation at a relay.
+struct ReservationChanged {
+  enum class Kind { accepted, renewed, refused, lost, restored };
+  Kind kind;
+  Multiaddr relay;                     ///< the relay's address (with /p2p/<relay>)
+  std::vector<Multiaddr> circuit_addrs;///< where peers reach us: <relay addr>/p2p-circuit/p2p/<self>
+  std::string reason;                  ///< for refused and lost
+};
+const char* to_string(ReservationChanged::Kind k) noexcept;
+
+/// Relay server: a reservation or circuit it accepted, refused or ended.
+struct RelayServerEvent {
+  enum class Kind { reservation_accepted, reservation_refused, reservation_ended, circuit_accepted, circuit_refused, circuit_ended };
+  Kind kind;
+  PeerId peer;                  ///< the reserving peer, or the circuit's source
+  std::optional<PeerId> dst;    ///< circuits: the destination
+  std::string detail;
+};
+
+/// DCUtR: one hole-punch attempt started, or the whole upgrade ended.
+struct HolePunchAttempt { ConnectionInfo relayed; unsigned attempt; std::vector<Multiaddr> remote_addrs; };
+struct HolePunchSucceeded { ConnectionInfo relayed; ConnectionInfo direct; unsigned attempts; std::chrono::milliseconds elapsed; };
+struct HolePunchFailed { ConnectionInfo relayed; unsigned attempts; error_code error; std::string diagnosis; };
+
+/// How a peer saw one of our addresses (identify's observedAddr over a direct connection).
+struct AddressObservation {
+  Multiaddr observer;        ///< the peer's address on that connection
+  Multiaddr observed;        ///< our address as the peer saw it
+  std::uint16_t local_port;  ///< our local port on that connection
+};
+
 using HostEvent = std::variant<ConnectionEstablished, ConnectionClosed, OutgoingConnectionFailed,
                                IncomingConnectionFailed, IdentifyReceived, PingSucceeded, PingFailed,
-                               ListenAddressAdded>;
+                               ListenAddressAdded, ReservationChanged, RelayServerEvent, HolePunchAttempt,
+                               HolePunchSucceeded, HolePunchFailed>;
 
 /// One line describing an event, for logs.
 std::string describe(const HostEvent& event);

@@ -69,6 +69,36 @@ class Host {
 
   std::vector<ConnectionInfo> connections() const;
 
+  /// Reserves a slot at a Circuit Relay v2 server (`relay` must end in /p2p/<relay id>) and keeps it:
+  /// renews at 3/4 of its lifetime, reconnects and re-reserves with backoff when the relay connection
+  /// dies. Progress is reported as ReservationChanged events. Returns once the first attempt ended.
+  /// @errors relay::error::* refusals (with ReservationChanged::reason), dial errors
+  boost::asio::awaitable<result<void>> listen_via_relay(const Multiaddr& relay);
+
+  /// Our addresses as peers observed them over direct connections (identify), oldest first.
+  std::vector<AddressObservation> observations() const;
+
+  // ---- low-level, used by lp2p's own protocols (relay, DCUtR) ------------------------------------
+  /// Opens a stream on one specific connection.
+  boost::asio::awaitable<result<Stream>> open_stream_on(ConnectionId connection, std::vector<std::string> protocols);
+  /// Runs the connection upgrade over a relay circuit stream and registers it as a relayed connection.
+  boost::asio::awaitable<result<ConnectionInfo>> upgrade_circuit(Stream circuit, bool initiator,
+                                                                 std::optional<PeerId> expected, Multiaddr local,
+                                                                 Multiaddr remote);
+  /// Dials a new direct TCP connection from our listening port (never reusing an existing connection)
+  /// and upgrades it as initiator or responder (DCUtR's role override).
+  boost::asio::awaitable<result<ConnectionInfo>> dial_direct(const Multiaddr& address, bool as_initiator,
+                                                             std::optional<PeerId> expected);
+  /// Called synchronously for every event, before it is queued for next_event().
+  void add_observer(std::function<void(const HostEvent&)> observer);
+  /// Reports an event through the host's event queue (and observers).
+  void emit(HostEvent event);
+  std::optional<ConnectionInfo> connection(ConnectionId id) const;
+  /// Streams open on a connection (both directions), or 0 if it is gone.
+  std::size_t stream_count(ConnectionId id) const;
+  /// Closes one connection gracefully (GoAway).
+  void close_connection(ConnectionId id);
+
   struct Impl;
 
  private:

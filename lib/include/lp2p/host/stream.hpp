@@ -87,6 +87,7 @@ class Stream {
   void initiate_write(boost::asio::any_completion_handler<void(error_code, std::size_t)> handler,
                       boost::asio::const_buffer buffer);
 
+  friend class Host;  // takes the byte stream of a relay circuit to upgrade it
   std::unique_ptr<io::ByteStream> io_;
   std::string protocol_;
   std::optional<ConnectionInfo> connection_;  // empty only for a default-constructed Stream

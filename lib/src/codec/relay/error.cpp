@@ -25,11 +25,21 @@ const char* describe(error e) {
     case error::circuit_rate_exceeded_for_peer: return "peer is opening circuits too fast";
     case error::circuit_rate_exceeded_for_ip: return "IP address is opening circuits too fast";
     case error::no_reservation: return "relay has no reservation for the destination";
+    case error::refused_reservation: return "relay refused the reservation";
+    case error::refused_resource_limit: return "relay resource limit exceeded";
+    case error::refused_permission_denied: return "relay denied permission";
+    case error::refused_connection_failed: return "relay could not connect to the destination";
+    case error::refused_malformed_message: return "relay says our message was malformed";
+    case error::refused_unexpected_message: return "relay says our message was unexpected";
+    case error::refused_unknown_status: return "relay answered with an unknown status";
   }
   return "unknown relay error";
 }
 condition classify(error e) {
-  if (e == error::no_reservation) return condition::refused;
+  if (e == error::no_reservation || e >= error::refused_reservation) {
+    if (e == error::refused_resource_limit) return condition::resource_limit;
+    return condition::refused;
+  }
   if (e >= error::too_many_reservations) return condition::resource_limit;
   return condition::protocol_violation;
 }

@@ -86,6 +86,7 @@ Status refusal_status(const error_code& ec) noexcept {
     case error::missing_reservation:
     case error::reservation_without_expire:
     case error::reservation_expired: return Status::malformed_message;
+    default: break;  // the refused_* codes describe answers we received, not refusals we send
   }
   return Status::connection_failed;
 }

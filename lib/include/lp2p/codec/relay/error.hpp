@@ -31,6 +31,14 @@ enum class error {
   circuit_rate_exceeded_for_peer,      ///< the source peer's circuit token bucket is empty
   circuit_rate_exceeded_for_ip,        ///< the source IP's circuit token bucket is empty
   no_reservation,                      ///< the destination holds no live reservation at this relay
+  // Refusals the relay (or the destination) answered with; the detail text comes from explain_status().
+  refused_reservation,                 ///< RESERVATION_REFUSED (200)
+  refused_resource_limit,              ///< RESOURCE_LIMIT_EXCEEDED (201)
+  refused_permission_denied,           ///< PERMISSION_DENIED (202)
+  refused_connection_failed,           ///< CONNECTION_FAILED (203): the relay could not reach the destination
+  refused_malformed_message,           ///< MALFORMED_MESSAGE (400): the peer could not parse our message
+  refused_unexpected_message,          ///< UNEXPECTED_MESSAGE (401)
+  refused_unknown_status,              ///< a status code the spec does not define
 };
 
 }  // namespace lp2p::relay
