@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       "remote-peer-id", po::value<std::string>(), "dial mode: the listener's PeerId")(
       "port", po::value<unsigned>()->default_value(0), "TCP port to listen on (0: any)")(
       "exit-after-result", po::bool_switch(), "exit once the RESULT line is printed")(
+      "ping-interval", po::value<unsigned>()->default_value(15), "seconds between keep-alive pings (rust: 15)")(
       "timeout", po::value<unsigned>()->default_value(0), "give up after this many seconds (0: never)");
   po::variables_map vm;
   try {
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
   cfg.protocol_version = "/TODO/0.0.1";
   cfg.listen = {lp2p::Multiaddr::parse("/ip4/0.0.0.0/tcp/" + std::to_string(vm["port"].as<unsigned>())).value()};
   const bool exit_after = vm["exit-after-result"].as<bool>();
+  cfg.ping.interval = std::chrono::seconds(std::max(1u, vm["ping-interval"].as<unsigned>()));
+  cfg.ping.timeout = std::min<std::chrono::milliseconds>(cfg.ping.timeout, cfg.ping.interval * 2);
 
   asio::io_context ioc(1);
   auto host = lp2p::Host::create(ioc.get_executor(), std::move(cfg)).value();

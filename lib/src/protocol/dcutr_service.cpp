@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <map>
 #include <set>
 
 namespace lp2p::protocol {
@@ -47,9 +48,32 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
 
   Impl(Host& h, const HostConfig::Dcutr& c) : host(&h), cfg(c) {}
 
+  /// Our listening TCP port (the one every punch dial leaves from), 0 if none.
+  std::uint16_t listen_port() const {
+    for (const auto& a : host->listen_addrs())
+      for (const auto& c : a.components())
+        if (c.protocol == Protocol::tcp) return static_cast<std::uint16_t>(std::stoul(c.value_text()));
+    return 0;
+  }
+
   std::vector<Multiaddr> our_candidates() const {
     std::vector<Multiaddr> observed;
-    for (const auto& o : host->observations()) observed.push_back(o.observed);
+    const auto lp = listen_port();
+    for (const auto& o : host->observations()) {
+      // A connection that could not leave from our listening port (its 4-tuple was taken, e.g. right after
+      // a reconnect) still tells us the NAT keeps ports: then the listening port maps to itself too
+      // (rust translates observed addresses the same way for such dials).
+      std::string text = o.observed.to_string();
+      const auto port_pos = text.rfind("/tcp/");
+      if (lp && o.local_port && o.local_port != lp && port_pos != std::string::npos &&
+          text.substr(port_pos + 5) == std::to_string(o.local_port)) {
+        if (auto t = Multiaddr::parse(text.substr(0, port_pos) + "/tcp/" + std::to_string(lp))) {
+          observed.push_back(*t);
+          continue;
+        }
+      }
+      observed.push_back(o.observed);
+    }
     std::reverse(observed.begin(), observed.end());  // newest first
     return dcutr::select_candidates(observed, host->id());
   }
@@ -58,7 +82,13 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     std::vector<dcutr::Observation> obs;
     for (const auto& o : host->observations()) obs.push_back({o.observer, o.observed, o.local_port});
     auto listen = host->listen_addrs();
-    return dcutr::explain(dcutr::diagnose_nat(obs, listen));
+    const auto d = dcutr::diagnose_nat(obs, listen);
+    auto text = dcutr::explain(d);
+    if (d.kind == dcutr::MappingKind::port_rewriting && d.observers <= 1)
+      text += "; with the standard punch failed too, the mapping is most likely endpoint-dependent (a "
+              "\"symmetric\" NAT that picks a new port per destination): TCP hole punching is not expected to "
+              "work through it";
+    return text;
   }
 
   std::optional<ConnectionInfo> direct_connection_to(const PeerId& peer) const {
@@ -239,15 +269,19 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     LP2P_LOG(info, "dcutr") << "SYNC from " << relayed.peer.to_base58() << ": dialing " << join(*theirs);
     if (theirs->empty()) co_return;
     auto direct = co_await io::with_timeout(punch(relayed.peer, *theirs, /*as_initiator=*/true), cfg.attempt_timeout);
+    const unsigned n = ++answered[relayed.id];
     if (direct) {
-      succeeded(relayed, *direct, 1, start);
-      return_direct_ = true;
+      answered.erase(relayed.id);
+      succeeded(relayed, *direct, n, start);
+    } else if (n >= cfg.max_attempts) {
+      answered.erase(relayed.id);
+      fail(relayed, n, direct.error());
     } else {
       LP2P_LOG(info, "dcutr") << "direct dial to " << relayed.peer.to_base58() << " failed: " << direct.error().message()
-                              << " (the peer may retry)";
+                              << " (attempt " << n << "; the peer may retry)";
     }
   }
-  bool return_direct_ = false;
+  std::map<ConnectionId, unsigned> answered;  // A: exchanges answered per relayed connection
 };
 
 std::shared_ptr<DcutrService> DcutrService::start(Host& host, const HostConfig::Dcutr& config) {
