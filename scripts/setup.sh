@@ -7,7 +7,7 @@ need=(cmake ninja-build g++ pkg-config ccache libboost1.81-dev libboost-program-
 if [[ "${1:-build}" == test ]]; then
   # clang + its runtime for the libFuzzer build; iproute2/nftables/conntrack for the NAT lab;
   # nodejs/npm for the js-libp2p interop tests.
-  need+=(catch2 clang libclang-rt-14-dev iproute2 nftables conntrack)
+  need+=(catch2 clang libclang-rt-14-dev iproute2 nftables conntrack python3)
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
