@@ -10,12 +10,13 @@
 #   d   mapping loss: router A's conntrack table is flushed after the reservation; the listener notices,
 #       reconnects and re-reserves by itself, and a new dial then succeeds
 #   d2  the same with an established-TCP timeout on router A shorter than the idle time
+#   e   scenario a with the js-libp2p relay (tests/interop/peer --relay) in place of the lp2p relay
 # "Direct" is proven from the kernel: the dialer's namespace holds an established TCP socket to the
 # listener's public NAT address (not to the relay). Exit: 0 pass, 1 fail, 77 skipped (no root/netns).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: dcutr_lab_test.sh BIN_DIR SCENARIO}" && pwd)
-scenario=${2:?scenario a|b|c|d|d2}
+scenario=${2:?scenario a|b|c|d|d2|e}
 source "$here/lab.sh"
 lab_require
 
@@ -43,15 +44,32 @@ case $scenario in
   c) lab_up --nat-a symmetric --nat-b preserving --dialer siteb ;;
   d) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   d2) lab_up --nat-a preserving --nat-b preserving --dialer siteb --est-timeout-a 6 ;;
+  e)
+    js_peer=$here/../interop/peer
+    if [[ ! -d $here/../interop/node_modules ]] || ! "$here/../interop/node" --version >/dev/null 2>&1; then
+      echo "SKIPPED: js-libp2p is not installed (run scripts/interop-setup.sh)"; exit 77
+    fi
+    lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   *) echo "unknown scenario $scenario"; exit 2 ;;
 esac
 
 export LP2P_LOG=${LP2P_LOG:-info}
-lab_spawn relay relay "$bin/relay-server" --port 4001 --secret-key-seed $relay_seed
-lab_wait_log "$(lab_logfile relay)" 'Listening on' 10 relay || { fail=$((fail + 1)); finish; }
+if [[ $scenario == e ]]; then
+  # js-libp2p counts 203.0.113.0/24 as private; --treat-as-public makes it announce and use lab addresses.
+  lab_spawn relay relay "$js_peer" --relay --listen /ip4/0.0.0.0/tcp/4001 --seed $relay_seed \
+    --treat-as-public all --stay --timeout 280
+  lab_wait_log "$(lab_logfile relay)" '"event":"listening"' 60 relay || { fail=$((fail + 1)); finish; }
+else
+  lab_spawn relay relay "$bin/relay-server" --port 4001 --secret-key-seed $relay_seed
+  lab_wait_log "$(lab_logfile relay)" 'Listening on' 10 relay || { fail=$((fail + 1)); finish; }
+fi
 
+# d: a short keep-alive interval, so the flushed mapping is noticed quickly. d2: keep-alives further apart
+# than router A's 6 s established timeout, so the idle mapping expires between two pings (with the
+# default 15 s interval against a carrier's tens of seconds, it would not).
 ping_interval=15
-[[ $scenario == d* ]] && ping_interval=3
+[[ $scenario == d ]] && ping_interval=3
+[[ $scenario == d2 ]] && ping_interval=10
 lab_spawn listener "$LAB_LISTENER_NS" "$bin/dcutr" --mode listen --secret-key-seed $listen_seed \
   --relay-address "$relay_ma" --port $listen_port --ping-interval $ping_interval
 check "listener reserved a slot at the relay" \
@@ -89,7 +107,7 @@ grep -E 'Hole punch|hole punch' "$(lab_logfile listener)" | sed 's/^/  listener:
 
 listener_public=$LAB_LISTENER_PUBLIC_IP:$listen_port
 case $scenario in
-  a|b|d|d2)
+  a|b|d|d2|e)
     check "RESULT line says direct" grep -q '^RESULT direct' "$dial_log"
     # Kernel evidence: the listener's host holds an established socket from its LAN address and
     # listening port to the dialer's public address, and it is not the relay.
