@@ -10,13 +10,15 @@
 #   d   mapping loss: router A's conntrack table is flushed after the reservation; the listener notices,
 #       reconnects and re-reserves by itself, and a new dial then succeeds
 #   d2  the same with an established-TCP timeout on router A shorter than the idle time
+#   r   the relay is killed and restarted after the reservation: the listener re-reserves within 30 s by
+#       itself and a new dial through the relay succeeds
 #   e   scenario a with the js-libp2p relay (tests/interop/peer --relay) in place of the lp2p relay
 # "Direct" is proven from the kernel: the dialer's namespace holds an established TCP socket to the
 # listener's public NAT address (not to the relay). Exit: 0 pass, 1 fail, 77 skipped (no root/netns).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: dcutr_lab_test.sh BIN_DIR SCENARIO}" && pwd)
-scenario=${2:?scenario a|b|c|d|d2|e}
+scenario=${2:?scenario a|b|c|d|d2|e|r}
 source "$here/lab.sh"
 lab_require
 
@@ -42,7 +44,7 @@ case $scenario in
   a) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   b) lab_up --nat-a preserving --dialer vps ;;
   c) lab_up --nat-a symmetric --nat-b preserving --dialer siteb ;;
-  d) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
+  d|r) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   d2) lab_up --nat-a preserving --nat-b preserving --dialer siteb --est-timeout-a 6 ;;
   e)
     js_peer=$here/../interop/peer
@@ -89,6 +91,19 @@ if [[ $scenario == d* ]]; then
              timeout 60 bash -c 'until [ \$(grep -c \"Relay accepted our reservation request\" \"$(lab_logfile listener)\") -ge 2 ]; do sleep 0.5; done'"
 fi
 
+if [[ $scenario == r ]]; then
+  lab_stop relay
+  echo "relay killed; restarting it in 2 s (all its reservations are gone)"
+  sleep 2
+  mv "$(lab_logfile relay)" "$(lab_logfile relay).1"
+  t0=$(date +%s)
+  lab_spawn relay relay "$bin/relay-server" --port 4001 --secret-key-seed $relay_seed
+  lab_wait_log "$(lab_logfile relay)" 'Listening on' 10 relay
+  check "listener re-reserved at the restarted relay within 30 s" \
+    lab_wait_log "$(lab_logfile relay)" 'reservation accepted for' 30 relay
+  echo "re-reserved $(( $(date +%s) - t0 )) s after the restart"
+fi
+
 lab_spawn dialer "$LAB_DIALER_NS" "$bin/dcutr" --mode dial --secret-key-seed $dial_seed \
   --relay-address "$relay_ma" --remote-peer-id "$listen_id" --port $dial_port --timeout 90
 dial_log=$(lab_logfile dialer)
@@ -107,7 +122,7 @@ grep -E 'Hole punch|hole punch' "$(lab_logfile listener)" | sed 's/^/  listener:
 
 listener_public=$LAB_LISTENER_PUBLIC_IP:$listen_port
 case $scenario in
-  a|b|d|d2|e)
+  a|b|d|d2|e|r)
     check "RESULT line says direct" grep -q '^RESULT direct' "$dial_log"
     # Kernel evidence: the listener's host holds an established socket from its LAN address and
     # listening port to the dialer's public address, and it is not the relay.
