@@ -11,6 +11,7 @@
 #include "protocol/builtin.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <map>
@@ -134,7 +135,15 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
         if (race->winner || race->pending == 0) race->done.notify();
       }, asio::detached);
     }
-    while (!race->winner && race->pending > 0) co_await race->done.wait();
+    // Also stop waiting once the peer's dial gave us a direct connection: our own dial may then be stuck
+    // (e.g. it landed on the peer's listener with both sides in the responder role, WIRE.md §3).
+    asio::steady_timer poll(ex);
+    using namespace boost::asio::experimental::awaitable_operators;
+    while (!race->winner && race->pending > 0) {
+      if (auto c = direct_connection_to(peer)) co_return *c;
+      poll.expires_after(std::chrono::milliseconds(50));
+      co_await (race->done.wait() || poll.async_wait(use_nothrow));
+    }
     if (race->winner) co_return *race->winner;
     // The peer's SYN may have reached our listener instead: that direct connection counts too.
     if (auto c = direct_connection_to(peer)) co_return *c;
