@@ -75,6 +75,12 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<std::function<void(const HostEvent&)>> observers;
   std::deque<AddressObservation> observations;  // newest last, capped
   static constexpr std::size_t max_observations = 64;
+  struct PunchExpectation {
+    Multiaddr remote;
+    PeerId peer;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::vector<PunchExpectation> punch_expectations;
   std::shared_ptr<protocol::RelayServer> relay_server;
   std::shared_ptr<protocol::RelayClient> relay_client;
   std::shared_ptr<protocol::DcutrService> dcutr;
@@ -321,6 +327,15 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto remote = transport::to_multiaddr(sock->remote_endpoint());
     std::string detail;
     transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, {}};
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(punch_expectations, [&](const PunchExpectation& e) { return e.until < now; });
+    for (const auto& e : punch_expectations)
+      if (e.remote == remote) {
+        LP2P_LOG(info, "host") << "inbound connection from " << remote.to_string()
+                               << " is a hole-punch dial of " << e.peer.to_base58() << ": upgrading as initiator";
+        params.role = transport::UpgradeRole::initiator;
+        params.expected_peer = e.peer;
+      }
     auto up = co_await io::with_timeout(transport::upgrade(std::move(sock), params, &detail), config.timeouts.upgrade);
     --pending_handshakes;
     if (!up) {
@@ -498,6 +513,11 @@ asio::awaitable<result<ConnectionInfo>> Host::dial_direct(const Multiaddr& addre
   auto r = co_await impl->dial_new(address, expected, detail, as_initiator);
   if (!r) LP2P_LOG(debug, "host") << "direct dial " << address.to_string() << " failed: " << (detail.empty() ? r.error().message() : detail);
   co_return r;
+}
+
+void Host::expect_punch(const Multiaddr& remote, const PeerId& peer, std::chrono::milliseconds ttl) {
+  auto addr = remote.peer_id() ? remote.decapsulate_code(Protocol::p2p) : remote;
+  impl_->punch_expectations.push_back({std::move(addr), peer, std::chrono::steady_clock::now() + ttl});
 }
 
 void Host::add_observer(std::function<void(const HostEvent&)> observer) {

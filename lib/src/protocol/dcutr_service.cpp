@@ -277,6 +277,7 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     if (!sync || !dcutr::check_sync(*sync)) co_return;
     LP2P_LOG(info, "dcutr") << "SYNC from " << relayed.peer.to_base58() << ": dialing " << join(*theirs);
     if (theirs->empty()) co_return;
+    for (const auto& a : *theirs) host->expect_punch(a, relayed.peer, cfg.attempt_timeout);
     auto direct = co_await io::with_timeout(punch(relayed.peer, *theirs, /*as_initiator=*/true), cfg.attempt_timeout);
     const unsigned n = ++answered[relayed.id];
     if (direct) {

@@ -89,6 +89,10 @@ class Host {
   /// and upgrades it as initiator or responder (DCUtR's role override).
   boost::asio::awaitable<result<ConnectionInfo>> dial_direct(const Multiaddr& address, bool as_initiator,
                                                              std::optional<PeerId> expected);
+  /// DCUtR side A: for `ttl`, an inbound TCP connection from `remote` (ip/tcp/port, no /p2p) is upgraded
+  /// as initiator expecting `peer`: when B's punch SYN reaches our listener instead of meeting our own
+  /// SYN, the roles must still be A = initiator, B = responder (else both sides wait as listeners).
+  void expect_punch(const Multiaddr& remote, const PeerId& peer, std::chrono::milliseconds ttl);
   /// Called synchronously for every event, before it is queued for next_event().
   void add_observer(std::function<void(const HostEvent&)> observer);
   /// Reports an event through the host's event queue (and observers).
