@@ -5,6 +5,7 @@
 #include "lp2p/codec/noise/error.hpp"
 #include "lp2p/host/error.hpp"
 #include "lp2p/io/notify.hpp"
+#include "lp2p/io/spawn.hpp"
 #include "lp2p/io/timeout.hpp"
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
@@ -31,22 +32,6 @@ namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 using host_detail::MuxedConnection;
 
-namespace {
-/// Spawns a detached coroutine whose escaping exception is logged as a bug instead of terminating.
-template <class Awaitable>
-void spawn(asio::any_io_executor ex, Awaitable&& a, const char* what) {
-  asio::co_spawn(ex, std::forward<Awaitable>(a), [what](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      LP2P_LOG(error, "host") << "bug: exception escaped " << what << ": " << ex.what();
-    } catch (...) {
-      LP2P_LOG(error, "host") << "bug: unknown exception escaped " << what;
-    }
-  });
-}
-}  // namespace
 
 struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   struct Connection {
@@ -157,14 +142,14 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
                            << " (" << to_string(dir) << (relayed ? ", relayed" : ", direct") << ") local "
                            << c->info.local_addr.to_string() << " remote " << c->info.remote_addr.to_string();
     emit(ConnectionEstablished{c->info});
-    spawn(ex, run_connection(c), "connection task");
+    io::spawn_detached(ex, run_connection(c), "connection task");
     return c;
   }
 
   asio::awaitable<void> run_connection(std::shared_ptr<Connection> c) {
     auto self = shared_from_this();
-    spawn(ex, identify_peer(c), "identify");
-    if (config.ping.enabled) spawn(ex, ping_loop(c), "ping");
+    io::spawn_detached(ex, identify_peer(c), "identify");
+    if (config.ping.enabled) io::spawn_detached(ex, ping_loop(c), "ping");
     co_await (c->mux->run() && accept_streams(c));
     c->ping_timer->cancel();
     connections.erase(c->info.id);
@@ -178,7 +163,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     for (;;) {
       auto s = co_await c->mux->accept_stream();
       if (!s) co_return;
-      spawn(ex, handle_stream(c, std::move(*s)), "stream handler");
+      io::spawn_detached(ex, handle_stream(c, std::move(*s)), "stream handler");
     }
   }
 
@@ -316,7 +301,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         (*s)->close();
         continue;
       }
-      spawn(ex, handle_inbound(std::move(*s)), "inbound upgrade");
+      io::spawn_detached(ex, handle_inbound(std::move(*s)), "inbound upgrade");
     }
   }
 
@@ -427,7 +412,7 @@ asio::awaitable<result<void>> Host::start() {
     LP2P_LOG(info, "host") << "listening on " << ma.to_string() << "/p2p/" << impl->id.to_base58();
     impl->listen_addrs.push_back(ma);
     impl->emit(ListenAddressAdded{ma});
-    spawn(impl->ex, impl->accept_loop(l->get()), "accept loop");
+    io::spawn_detached(impl->ex, impl->accept_loop(l->get()), "accept loop");
     impl->listeners.push_back(std::move(*l));
   }
   if (impl->config.relay_server.enabled && !impl->relay_server)

@@ -5,6 +5,7 @@
 #include "lp2p/codec/dcutr/holepunch_message.hpp"
 #include "lp2p/codec/dcutr/nat_diagnosis.hpp"
 #include "lp2p/io/notify.hpp"
+#include "lp2p/io/spawn.hpp"
 #include "lp2p/io/timeout.hpp"
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
@@ -23,16 +24,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-void spawn_logged(asio::any_io_executor ex, asio::awaitable<void> a, const char* what) {
-  asio::co_spawn(ex, std::move(a), [what](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      LP2P_LOG(error, "dcutr") << "bug: exception escaped " << what << ": " << x.what();
-    }
-  });
-}
 
 std::string join(const std::vector<Multiaddr>& v) {
   std::string s;
@@ -160,7 +151,7 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     host->emit(HolePunchSucceeded{relayed, direct, attempts, elapsed});
     if (cfg.close_relayed_after.count() > 0) {
       auto self = shared_from_this();
-      spawn_logged(host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionId id, std::chrono::milliseconds after) -> asio::awaitable<void> {
+      io::spawn_detached(host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionId id, std::chrono::milliseconds after) -> asio::awaitable<void> {
         asio::steady_timer t(me->host->get_executor());
         t.expires_after(after);
         co_await t.async_wait(use_nothrow);
@@ -308,7 +299,7 @@ std::shared_ptr<DcutrService> DcutrService::start(Host& host, const HostConfig::
       // B: a peer reached us through a relay. Try to upgrade at once (rust does not wait for identify).
       if (e->connection.relayed && e->connection.direction == Direction::inbound &&
           impl->punching.insert(e->connection.id).second) {
-        spawn_logged(impl->host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionInfo c) -> asio::awaitable<void> {
+        io::spawn_detached(impl->host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionInfo c) -> asio::awaitable<void> {
           co_await me->initiate(c);
           me->punching.erase(c.id);
         }(impl, e->connection), "dcutr");

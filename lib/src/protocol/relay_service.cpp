@@ -10,6 +10,7 @@
 #include "lp2p/codec/relay/stop_message.hpp"
 #include "lp2p/host/error.hpp"
 #include "lp2p/io/notify.hpp"
+#include "lp2p/io/spawn.hpp"
 #include "lp2p/io/timeout.hpp"
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
@@ -34,16 +35,6 @@ std::uint64_t unix_now() {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-void spawn_logged(asio::any_io_executor ex, asio::awaitable<void> a, const char* what) {
-  asio::co_spawn(ex, std::move(a), [what](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      LP2P_LOG(error, "relay") << "bug: exception escaped " << what << ": " << x.what();
-    }
-  });
-}
 
 /// The IP of a connection's remote address, the key of the relay's per-IP limits ("" if none).
 relay::IpKey ip_of(const Multiaddr& a) {
@@ -330,7 +321,7 @@ std::shared_ptr<RelayServer> RelayServer::start(Host& host, const HostConfig::Re
       }
     }
   });
-  spawn_logged(host.get_executor(), server->impl_->expiry_loop(), "relay expiry loop");
+  io::spawn_detached(host.get_executor(), server->impl_->expiry_loop(), "relay expiry loop");
   LP2P_LOG(info, "relay") << "relay server enabled (" << config.limits.max_reservations << " reservations, "
                           << config.limits.max_circuits << " circuits)";
   return server;
@@ -584,7 +575,7 @@ asio::awaitable<result<void>> RelayClient::listen(Multiaddr relay_addr) {
   auto& k = impl->keepers[*relay];
   if (!k) {
     k = std::make_shared<Impl::Keeper>(relay_addr, *relay, impl->host->get_executor());
-    spawn_logged(impl->host->get_executor(), impl->keep(k), "reservation keeper");
+    io::spawn_detached(impl->host->get_executor(), impl->keep(k), "reservation keeper");
   }
   auto keeper = k;
   while (!keeper->first_result) co_await keeper->first_done.wait();

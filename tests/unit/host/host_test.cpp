@@ -6,6 +6,7 @@
 #include "lp2p/codec/noise/error.hpp"
 #include "lp2p/host/error.hpp"
 #include "support/check.hpp"
+#include "support/host_helpers.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -22,6 +23,7 @@
 #include <random>
 
 using namespace lp2p;
+using lp2p::testing::wait_for;
 namespace asio = boost::asio;
 
 namespace {
@@ -46,15 +48,6 @@ asio::awaitable<void> echo_handler(Stream s) {
   (void)co_await s.close_write();
 }
 
-/// Waits for the first event of type E.
-template <class E>
-asio::awaitable<E> wait_for(Host& h) {
-  for (;;) {
-    auto ev = co_await h.next_event();
-    if (!ev) throw std::runtime_error("event stream ended: " + ev.error().message());
-    if (auto* e = std::get_if<E>(&*ev)) co_return *e;
-  }
-}
 
 std::string sha256_hex(BytesView b) {
   std::uint8_t d[32];

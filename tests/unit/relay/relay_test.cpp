@@ -4,6 +4,7 @@
 
 #include "lp2p/codec/relay/error.hpp"
 #include "support/check.hpp"
+#include "support/host_helpers.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 using namespace lp2p;
+using lp2p::testing::wait_for;
 namespace asio = boost::asio;
 
 namespace {
@@ -25,14 +27,6 @@ HostConfig make_config(std::uint8_t seed) {
   return cfg;
 }
 
-template <class E>
-asio::awaitable<E> wait_for(Host& h) {
-  for (;;) {
-    auto ev = co_await h.next_event();
-    if (!ev) throw std::runtime_error("event stream ended: " + ev.error().message());
-    if (auto* e = std::get_if<E>(&*ev)) co_return *e;
-  }
-}
 
 asio::awaitable<void> echo(Stream s) {
   std::vector<std::uint8_t> buf(16 * 1024);
