@@ -5,7 +5,9 @@
 //   lp2p_peer --listen MA [--seed N] [--agent STR] [--timeout SECS]
 //       serves /echo/1.0.0, /lp2p-test/sink/1.0.0 and /lp2p-test/reset/1.0.0 until SIGINT/SIGTERM
 //   lp2p_peer --dial MA [--expect-peer ID] [--ping N] [--echo-bytes B [--streams S] [--data-seed D]]
-//             [--half-close-test] [--reset-test] [--no-identify] [--listen MA] [--seed N] [--timeout SECS]
+//             [--half-close-test] [--reset-test] [--no-identify] [--hold SECS] [--listen MA] [--seed N] [--timeout SECS]
+//   lp2p-only: --ping-interval-ms N (the host's keep-alive ping period), --hold SECS (dialer: keep the
+//   connection SECS after the tasks, then check it is still up: exercises both sides' periodic pings)
 //
 // Echo data is peer.mjs's generator (AES-128-CTR keystream, key = sha256("lp2p-interop-data:D:i")[0..16],
 // zero IV), so both implementations send the same bytes for the same (D, i).
@@ -183,6 +185,8 @@ struct Options {
   std::uint64_t echo_bytes = 0, streams = 1, data_seed = 1;
   bool half_close = false, reset = false, no_identify = false;
   long timeout_secs = 0;
+  long hold_secs = 0;
+  std::optional<long> ping_interval_ms;
 };
 
 [[noreturn]] void bad_args(const std::string& message) {
@@ -190,7 +194,8 @@ struct Options {
   std::fprintf(stderr,
                "usage: lp2p_peer [--listen MA]... [--seed N] [--agent STR] [--timeout SECS]\n"
                "  [--dial MA [--expect-peer ID] [--ping N] [--echo-bytes B [--streams S] [--data-seed D]]\n"
-               "             [--half-close-test] [--reset-test] [--no-identify]]\n");
+               "             [--half-close-test] [--reset-test] [--no-identify] [--hold SECS]]\n"
+               "  [--ping-interval-ms N]\n");
   std::exit(2);
 }
 
@@ -220,14 +225,16 @@ Options parse_options(int argc, char** argv) {
     else if (f == "--streams") o.streams = parse_uint(f, value(), 1, 1024);
     else if (f == "--data-seed") o.data_seed = parse_uint(f, value(), 0, std::uint64_t(1) << 32);
     else if (f == "--timeout") o.timeout_secs = static_cast<long>(parse_uint(f, value(), 1, 86400));
+    else if (f == "--hold") o.hold_secs = static_cast<long>(parse_uint(f, value(), 0, 3600));
+    else if (f == "--ping-interval-ms") o.ping_interval_ms = static_cast<long>(parse_uint(f, value(), 100, 3600000));
     else if (f == "--half-close-test") o.half_close = true;
     else if (f == "--reset-test") o.reset = true;
     else if (f == "--no-identify") o.no_identify = true;
     else bad_args("unknown flag " + f);
   }
   if (!o.dial && o.listen.empty()) bad_args("nothing to do: give --listen or --dial");
-  if (!o.dial && (o.expect_peer || o.ping || o.echo_bytes || o.half_close || o.reset))
-    bad_args("--expect-peer/--ping/--echo-bytes/--half-close-test/--reset-test need --dial");
+  if (!o.dial && (o.expect_peer || o.ping || o.echo_bytes || o.half_close || o.reset || o.hold_secs))
+    bad_args("--expect-peer/--ping/--echo-bytes/--half-close-test/--reset-test/--hold need --dial");
   if (o.timeout_secs == 0) o.timeout_secs = o.dial ? 60 : 600;
   return o;
 }
@@ -248,6 +255,7 @@ class Peer {
       cfg.listen.push_back(*ma);
     }
     if (opts_.agent) cfg.agent_version = *opts_.agent;
+    if (opts_.ping_interval_ms) cfg.ping.interval = std::chrono::milliseconds(*opts_.ping_interval_ms);
     auto h = Host::create(ioc_.get_executor(), std::move(cfg));
     if (!h) {
       Json("error").str("code", code_name(h.error())).str("message", h.error().message()).print();
@@ -336,6 +344,10 @@ class Peer {
       } else if (auto* in = std::get_if<IncomingConnectionFailed>(&*ev)) {
         Json("incoming_failed").str("remoteAddr", in->remote_addr.to_string()).str("code", code_name(in->error))
             .str("message", in->error.message()).str("detail", in->detail).print();
+      } else if (auto* ps = std::get_if<PingSucceeded>(&*ev)) {
+        // The host's keep-alive pings, and the ones Host::ping() sends for --ping.
+        Json("host_ping").str("peerId", ps->connection.peer.to_base58())
+            .num("rttMs", static_cast<double>(ps->rtt.count()) / 1000.0).print();
       } else if (auto* pf = std::get_if<PingFailed>(&*ev)) {
         Json("ping_failed").str("peerId", pf->connection.peer.to_base58()).str("code", code_name(pf->error))
             .str("message", pf->error.message()).print();
@@ -450,6 +462,13 @@ class Peer {
     }
     if (opts_.reset) {
       if (auto e = co_await reset_test(remote)) co_return e;
+    }
+    if (opts_.hold_secs > 0) {
+      co_await sleep(std::chrono::seconds(opts_.hold_secs));
+      const auto conns = host_->connections();
+      if (std::none_of(conns.begin(), conns.end(), [&](const ConnectionInfo& c) { return c.id == conn->id; }))
+        co_return fail("connection_lost", "the connection to " + remote.to_base58() + " ended during --hold");
+      Json("held").num("seconds", static_cast<double>(opts_.hold_secs)).print();
     }
     co_return std::nullopt;
   }

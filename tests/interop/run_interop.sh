@@ -190,6 +190,14 @@ if start js-listener listening "$PEER" --listen $ANY --seed 0 --timeout 1200; th
   expect_ok "a: js's stream reset is seen by lp2p as a reset" \
     "of('reset')[0]?.ok === true && of('reset')[0].error === 'stream_reset'"
 
+  # 13 s on one connection with lp2p's keep-alive ping every 1.5 s: js resets an inbound ping stream
+  # 10 s after it opened, and its connection monitor pings lp2p after 10 s.
+  run a-hold "$LP2P" --dial "$jaddr" --ping-interval-ms 1500 --hold 13 --timeout 120
+  expect_ok "a: connection held 13 s: lp2p's keep-alive pings to js all succeed (js resets ping streams after 10 s)" \
+    "of('held').length === 1 && of('host_ping').length >= 5 &&
+     (of('ping_failed').length === 0 || JSON.stringify(of('ping_failed'))) &&
+     ev.findIndex(e => e.event === 'disconnected') > ev.findIndex(e => e.event === 'held')"
+
   run a-wrong-peer "$LP2P" --dial "${jaddr%/p2p/*}" --expect-peer $WRONG_ID --timeout 60
   expect_mismatch "a: lp2p dial with the wrong expected PeerId fails" \
     "of('error')[0].code === 'peer_id_mismatch' && of('error')[0].message.includes('$SEED0_ID') &&
@@ -209,7 +217,8 @@ fi
 
 # ===================================================================== (b) js dials an lp2p listener
 echo "== (b) js dials lp2p"
-if start lp2p-listener listening "$LP2P" --listen $ANY --seed 1 --timeout 1200; then
+# Keep-alive pings every second: they run alongside js's echo streams.
+if start lp2p-listener listening "$LP2P" --listen $ANY --seed 1 --ping-interval-ms 1000 --timeout 1200; then
   L="$tmp/lp2p-listener.out"
   laddr=$(field "$L" listening 'e.addrs[0]')
   lid=$(field "$L" listening e.peerId)
