@@ -163,7 +163,7 @@ if start js-listener listening "$PEER" --listen $ANY --seed 0 --timeout 1200; th
      (() => { const i = of('identify').find(x => x.peerId === '$SEED0_ID'); return i !== undefined &&
        i.agentVersion.startsWith('js-libp2p/') && i.protocolVersion === 'ipfs/0.1.0' &&
        ['/echo/1.0.0', '/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', '/lp2p-test/sink/1.0.0', '/lp2p-test/reset/1.0.0'].every(p => i.protocols.includes(p)) &&
-       i.listenAddrs.includes(noP2p('$jaddr')) && noP2p(i.observedAddr) === of('dialed')[0].localAddr || JSON.stringify(i) })()"
+       i.listenAddrs.includes(noP2p('$jaddr')) && i.observedAddr === of('dialed')[0].localAddr || JSON.stringify(i) })()"
   sleep 0.5
   if why=$(check "$J" "(() => { const i = of('identify').find(x => x.peerId === '$lid');
         const c = of('connected').find(x => x.peerId === '$lid');
@@ -245,7 +245,7 @@ if start lp2p-listener listening "$LP2P" --listen $ANY --seed 1 --ping-interval-
         const i = of('identify').find(x => x.peerId === c.peerId);
         return i !== undefined && i.agentVersion.startsWith('js-libp2p/') && i.protocolVersion === 'ipfs/0.1.0' &&
           ['/echo/1.0.0', '/ipfs/id/1.0.0', '/ipfs/ping/1.0.0'].every(p => i.protocols.includes(p)) &&
-          noP2p(i.observedAddr) === noP2p('$laddr') || JSON.stringify(i) })()"); then
+          i.observedAddr === noP2p('$laddr') || JSON.stringify(i) })()"); then
     pass "b: lp2p got js's identify (agent js-libp2p/, observedAddr = lp2p's listen address) and told js its address ($js_observed)"
   else
     fail "b: lp2p side of identify" "$why" "$L"
