@@ -249,28 +249,27 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   asio::awaitable<void> ping_loop(std::shared_ptr<Connection> c) {
     auto self = shared_from_this();
-    io::StreamPtr stream;
     while (!c->mux->is_closed() && !stopped) {
       c->ping_timer->expires_after(config.ping.interval);
       auto [ec] = co_await c->ping_timer->async_wait(use_nothrow);
       if (ec || c->mux->is_closed() || stopped) co_return;
-      if (!stream) {
-        std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
-        auto s = co_await open_on(c, std::move(protocols));
-        if (!s) {
-          emit(PingFailed{c->info, s.error()});
-          co_return;  // the peer does not speak ping, or the connection is gone
-        }
-        stream = std::move(s->stream);
+      // A fresh stream per ping, half-closed after the reply: js's ping handler resets an inbound ping
+      // stream 10 s after it opened (@libp2p/ping TIMEOUT) and go's after 10 s without a ping, so a
+      // stream kept for the next ping (15 s later) was always reset and every other ping failed.
+      std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
+      auto s = co_await open_on(c, std::move(protocols));
+      if (!s) {
+        emit(PingFailed{c->info, s.error()});
+        co_return;  // the peer does not speak ping, or the connection is gone
       }
-      auto rtt = co_await io::with_timeout(protocol::ping_once(*stream), config.ping.timeout);
+      auto rtt = co_await io::with_timeout(protocol::ping_once(*s->stream), config.ping.timeout);
       if (!rtt) {
         LP2P_LOG(warn, "ping") << "ping to " << c->info.peer.to_base58() << " failed: " << rtt.error().message();
         emit(PingFailed{c->info, rtt.error()});
-        stream.reset();
         if (rtt.error() == io::error::timeout) c->mux->close();  // a dead connection must not linger
         continue;
       }
+      (void)co_await s->stream->shutdown_write();
       emit(PingSucceeded{c->info, *rtt});
     }
   }

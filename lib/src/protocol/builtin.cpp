@@ -43,8 +43,11 @@ IdentifyInfo to_identify_info(const identify::IdentifyMessage& m) {
   info.protocols = m.protocols;
   for (const auto& a : m.listen_addrs)
     if (auto ma = Multiaddr::from_bytes(a)) info.listen_addrs.push_back(std::move(*ma));
+  // js-libp2p appends /p2p/<the observed peer, i.e. us> to observedAddr; go and rust don't. Strip it so
+  // the observed address compares equal to our socket/listen addresses whoever sent it.
   if (m.observed_addr)
-    if (auto ma = Multiaddr::from_bytes(*m.observed_addr)) info.observed_addr = std::move(*ma);
+    if (auto ma = Multiaddr::from_bytes(*m.observed_addr))
+      info.observed_addr = ma->peer_id() ? ma->decapsulate_code(Protocol::p2p) : std::move(*ma);
   return info;
 }
 

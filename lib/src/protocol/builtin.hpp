@@ -25,7 +25,8 @@ boost::asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const i
 /// @errors codec frame errors, identify decode errors, transport errors
 boost::asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::ByteStream& s);
 
-/// Converts the wire message into the public IdentifyInfo (dropping addresses that do not parse).
+/// Converts the wire message into the public IdentifyInfo (dropping addresses that do not parse, and a
+/// trailing /p2p/<id> of the observed address, which js-libp2p adds).
 IdentifyInfo to_identify_info(const identify::IdentifyMessage& m);
 
 /// Responder: echoes 32-byte pings until EOF.

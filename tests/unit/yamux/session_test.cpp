@@ -528,8 +528,9 @@ TEST_CASE("yamux rejects each peer violation with GoAway(protocol error)", "[yam
     CHECK(ok.stream_info(1)->buffered == 1000);
     Bytes body2(1001, 0x5a);
     expect_violation(frame(FrameType::data, flags::syn, 1, 1001, body2), error::frame_too_large, c);
-    // The default limit is 1 MiB; the header alone is enough to reject.
-    expect_violation(frame(FrameType::data, 0, 1, 1024 * 1024 + 1), error::frame_too_large);
+    // The default limit is 16 MiB (= max_stream_window: js sends a whole window in one frame); the header
+    // alone is enough to reject.
+    expect_violation(frame(FrameType::data, 0, 1, 16 * 1024 * 1024 + 1), error::frame_too_large);
   }
   SECTION("data beyond the receive window") {
     // A first frame of exactly 256 KiB fits; one more byte does not.

@@ -76,8 +76,12 @@ struct Config {
   std::size_t max_streams = 512;
   /// Outbound streams not yet acknowledged by the peer (spec "ACK backlog": at most 256).
   std::size_t max_ack_backlog = 256;
-  /// Largest Data frame body accepted (rust: 1 MiB); larger is frame_too_large.
-  std::uint32_t max_frame_body = 1024 * 1024;
+  /// Largest Data frame body accepted; larger is frame_too_large. It must not be below max_stream_window:
+  /// js-yamux (8.x, stream.js sendData) sends as much of its send window as it has data for in ONE Data
+  /// frame, so once auto-tuning grew a window to 16 MiB, js sends frames of up to 16 MiB (rust's 1 MiB
+  /// limit broke a 64 MiB echo from js). Bodies are never buffered whole (they stream into the stream's
+  /// receive buffer, which the window bounds), so a large limit costs no memory.
+  std::uint32_t max_frame_body = 16 * 1024 * 1024;
   /// Outgoing Data frames carry at most this many bytes, so one busy stream cannot delay the frames of
   /// others (and pings) for long (rust DEFAULT_SPLIT_SEND_SIZE 16 KiB).
   std::uint32_t split_send_size = 16 * 1024;
