@@ -150,14 +150,21 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
                             << attempts << " attempt(s), " << elapsed.count() << " ms";
     host->emit(HolePunchSucceeded{relayed, direct, attempts, elapsed});
     if (cfg.close_relayed_after.count() > 0) {
-      auto self = shared_from_this();
-      io::spawn_detached(host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionId id, std::chrono::milliseconds after) -> asio::awaitable<void> {
+      // New streams go over the direct connection (Host prefers it); the relayed one is closed once it has
+      // been idle (no open stream) for close_relayed_after, so a transfer still running on it is not cut.
+      io::spawn_detached(host->get_executor(), [](std::shared_ptr<Impl> me, ConnectionId id, std::chrono::milliseconds idle_for) -> asio::awaitable<void> {
         asio::steady_timer t(me->host->get_executor());
-        t.expires_after(after);
-        co_await t.async_wait(use_nothrow);
-        LP2P_LOG(info, "dcutr") << "closing relayed connection " << id << ": the direct connection replaces it";
+        auto idle_since = std::chrono::steady_clock::now();
+        for (;;) {
+          t.expires_after(std::min<std::chrono::milliseconds>(idle_for, std::chrono::seconds(1)));
+          co_await t.async_wait(use_nothrow);
+          if (!me->host->connection(id)) co_return;
+          if (me->host->stream_count(id) > 0) idle_since = std::chrono::steady_clock::now();
+          else if (std::chrono::steady_clock::now() - idle_since >= idle_for) break;
+        }
+        LP2P_LOG(info, "dcutr") << "closing relayed connection " << id << ": idle, the direct connection replaces it";
         me->host->close_connection(id);
-      }(self, relayed.id, cfg.close_relayed_after), "close relayed");
+      }(shared_from_this(), relayed.id, cfg.close_relayed_after), "close relayed");
     }
   }
 

@@ -64,7 +64,8 @@ struct HostConfig {
     bool enabled = true;
     unsigned max_attempts = 3;
     std::chrono::milliseconds attempt_timeout{10'000};
-    /// After a successful punch the relayed connection is closed this long later (0: keep it).
+    /// After a successful punch the relayed connection is closed once it has had no open stream for this
+    /// long (0: keep it).
     std::chrono::milliseconds close_relayed_after{5'000};
   } dcutr;
 
