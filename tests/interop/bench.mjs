@@ -3,7 +3,7 @@
 // registry, so the protocol is implemented here (it is 20 lines).
 //
 //   ./node bench.mjs serve  --listen /ip4/127.0.0.1/tcp/0 [--seed N]
-//       serves /perf/1.0.0; prints {"event":"listening","addrs":[...]}; exits when stdin closes
+//       serves /perf/1.0.0; prints {"event":"listening","addrs":[...]}; runs until SIGTERM/SIGINT
 //   ./node bench.mjs client --dial MA [--bytes B --repeat R] [--latency N] [--rate N --concurrency K,...]
 //       prints one JSON object per measurement (same field names as lp2p-bench)
 //
@@ -107,9 +107,6 @@ if (role === 'serve') {
   await node.start()
   out({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   const stop = async () => { await node.stop(); process.exit(0) }
-  process.stdin.on('end', stop)
-  process.stdin.on('error', stop)
-  process.stdin.resume()
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 } else {
