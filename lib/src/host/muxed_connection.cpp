@@ -200,9 +200,11 @@ asio::awaitable<void> MuxedConnection::run() {
 }
 
 asio::awaitable<void> MuxedConnection::read_loop() {
-  std::vector<std::uint8_t> buf(64 * 1024);
+  // Not zero-filled: a short-lived connection would spend more on clearing it than on its traffic.
+  constexpr std::size_t buf_size = 64 * 1024;
+  auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
   while (!session_.closed()) {
-    auto r = co_await transport_->read_some(buf);
+    auto r = co_await transport_->read_some(std::span<std::uint8_t>(buf.get(), buf_size));
     if (!r) {
       if (!session_.closed()) {
         if (closing_ && !error_) error_ = yamux::error::session_closed;
@@ -212,7 +214,7 @@ asio::awaitable<void> MuxedConnection::read_loop() {
       drain();
       break;
     }
-    session_.on_bytes(now(), BytesView(buf.data(), *r));
+    session_.on_bytes(now(), BytesView(buf.get(), *r));
     drain();
   }
   finished_ = true;
@@ -228,8 +230,8 @@ asio::awaitable<void> MuxedConnection::write_loop() {
       if (!co_await output_ready_.wait() && finished_) break;
       continue;
     }
-    write_buffer_.assign(out.begin(), out.end());
-    session_.output_written(write_buffer_.size());
+    // Take the bytes (a swap of buffers, no copy): the session keeps queueing while the write is pending.
+    session_.take_output(write_buffer_);
     drain();
     auto r = co_await transport_->write_all(write_buffer_);
     if (!r) {

@@ -59,8 +59,10 @@ class NoiseStream final : public io::ByteStream {
 
   asio::awaitable<result<void>> write_all(BytesView data) override {
     if (data.empty()) co_return result<void>{};
-    wbuf_.resize(enc_.encrypted_size(data.size()));
-    auto n = enc_.encrypt_into(data, wbuf_);
+    // Grow only: resizing down and up again would zero-fill the buffer on every write.
+    const std::size_t need = enc_.encrypted_size(data.size());
+    if (wbuf_.size() < need) wbuf_.resize(need);
+    auto n = enc_.encrypt_into(data, std::span<std::uint8_t>(wbuf_.data(), need));
     if (!n) co_return n.error();
     co_return co_await inner_->write_all(BytesView(wbuf_.data(), *n));
   }

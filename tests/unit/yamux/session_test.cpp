@@ -288,6 +288,56 @@ TEST_CASE("yamux write is bounded by max_pending_output and resumes on output_wr
   CHECK(std::get<Writable>(evs[0]).id == id);
 }
 
+TEST_CASE("yamux take_output moves the pending output and frees room like output_written", "[yamux][session]") {
+  Config c = quiet_config();
+  c.max_pending_output = 40 * 1024;
+  Session s(Role::client, c, t0());
+  auto id = *s.open_stream(t0());
+  const Bytes data = pattern(100 * 1024, 4);
+  auto w = s.write(id, data);
+  REQUIRE_OK(w);
+  REQUIRE(*w < data.size());
+  const Bytes expected(s.pending_output().begin(), s.pending_output().end());
+  Bytes buffer = pattern(7, 5);  // stale contents are dropped
+  s.take_output(buffer);
+  CHECK(buffer == expected);
+  CHECK(s.pending_output().empty());
+  auto evs = events_of(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<Writable>(evs[0]).id == id);
+
+  // Alternating two buffers: every byte comes out once, in order, whether or not part of the output was
+  // already acknowledged with output_written (then the rest is copied, not swapped).
+  Bytes wire = buffer, other;
+  BytesView rest = BytesView(data).subspan(*w);
+  std::size_t partial = 0;
+  while (!rest.empty()) {
+    auto n = s.write(id, rest);
+    REQUIRE_OK(n);
+    rest = rest.subspan(*n);
+    if (++partial % 2 == 0 && s.pending_output().size() > 10) {
+      wire.insert(wire.end(), s.pending_output().begin(), s.pending_output().begin() + 10);
+      s.output_written(10);
+    }
+    s.take_output(other);
+    wire.insert(wire.end(), other.begin(), other.end());
+    std::swap(buffer, other);
+    (void)events_of(s);
+  }
+  CHECK(s.pending_output().empty());
+  Bytes body;
+  BytesView in = wire;
+  while (in.size() >= header_size) {
+    auto h = decode_header(in.first<header_size>());
+    REQUIRE_OK(h);
+    const std::size_t n = h->type == FrameType::data ? h->length : 0;
+    body.insert(body.end(), in.begin() + header_size, in.begin() + static_cast<std::ptrdiff_t>(header_size + n));
+    in = in.subspan(header_size + n);
+  }
+  CHECK(in.empty());
+  CHECK(body == data);
+}
+
 TEST_CASE("yamux window auto-tuning grows the receive window on a fast link", "[yamux][session]") {
   Config c;  // keep-alive on: the initial ping measures the RTT
   Pair p(c, c);

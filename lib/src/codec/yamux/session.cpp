@@ -29,6 +29,18 @@ class ByteQueue {
       head_ = 0;
     }
   }
+  /// Moves every byte into `into` (whose old contents are dropped): a swap of storage when nothing was
+  /// consumed yet, so a driver that alternates two buffers copies nothing.
+  void take(Bytes& into) {
+    into.clear();
+    if (head_ == 0) {
+      std::swap(data_, into);
+    } else {
+      into.assign(data_.begin() + static_cast<std::ptrdiff_t>(head_), data_.end());
+      data_.clear();
+      head_ = 0;
+    }
+  }
   std::size_t pop(std::span<std::uint8_t> out) noexcept {
     const std::size_t n = std::min(out.size(), size());
     if (n > 0) std::memcpy(out.data(), data_.data() + head_, n);
@@ -123,6 +135,7 @@ struct Session::Impl {
     return out.size() < cfg.max_pending_output ? cfg.max_pending_output - out.size() : 0;
   }
 
+
   void fail(error e, std::optional<GoAwayCode> go_away_code) {
     if (terminated) return;
     if (go_away_code) emit_frame(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(*go_away_code));
@@ -169,6 +182,11 @@ struct Session::Impl {
       set_blocked(s, false);
       events.emplace_back(Writable{id});
     }
+  }
+  /// Pending output shrank: writers blocked on max_pending_output may go on.
+  void output_drained() {
+    if (terminated || blocked_writers == 0 || output_room() <= header_size) return;
+    for (auto& [id, s] : streams) check_writable(id, s);
   }
   void remote_finished(StreamId id, Stream& s) {
     if (s.remote_fin) return;
@@ -501,8 +519,13 @@ BytesView Session::pending_output() const { return impl_->out.view(); }
 void Session::output_written(std::size_t n) {
   Impl& m = *impl_;
   m.out.consume(n);
-  if (m.terminated || m.blocked_writers == 0 || m.output_room() <= header_size) return;
-  for (auto& [id, s] : m.streams) m.check_writable(id, s);
+  m.output_drained();
+}
+
+void Session::take_output(Bytes& into) {
+  Impl& m = *impl_;
+  m.out.take(into);
+  m.output_drained();
 }
 
 bool Session::closed() const { return impl_->terminated; }

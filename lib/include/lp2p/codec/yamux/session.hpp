@@ -182,6 +182,10 @@ class Session {
   BytesView pending_output() const;
   /// n bytes of pending_output() were written (n is clamped to its size).
   void output_written(std::size_t n);
+  /// pending_output() moved into `into` (its previous contents are dropped), as if written: the same as
+  /// copying it out and calling output_written(size), without the copy when the driver alternates
+  /// buffers (the storage is swapped).
+  void take_output(Bytes& into);
   /// Terminal: a Failed event was queued. pending_output() may still hold a final GoAway to flush.
   bool closed() const;
 

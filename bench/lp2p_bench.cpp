@@ -1,0 +1,760 @@
+// lp2p-bench: the benchmark of issue #3 (a benchmark, not a test). scripts/bench.sh runs it next to the
+// js-libp2p side (tests/interop/bench.mjs) and turns both outputs into one table; docs/benchmarks.md
+// explains every number. Each measurement is one JSON object per line on stdout; progress goes to stderr.
+//
+//   lp2p-bench [--only framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
+//              [--conns N] [--concurrency 1,8,32] [--delay-ms D] [--rtt-dials N]
+//   lp2p-bench proxy --target 127.0.0.1:PORT [--delay-ms D]
+//
+// Sections:
+//  framing     ceilings without libp2p logic: memcpy; raw TCP loopback; ChaCha20-Poly1305 through lp2p's
+//              noise::Encrypter/Decrypter (OpenSSL EVP) in memory; libsodium's ChaCha20-Poly1305 for the
+//              record; and Encrypter -> TCP loopback -> Decrypter on two threads (no muxer): the ceiling
+//              one lp2p stream is compared with.
+//  throughput  lp2p <-> lp2p, two Hosts on two threads (one io_context each), one connection, one
+//              /perf/1.0.0 stream per transfer: upload B bytes, then download B bytes, R times.
+//  dial        time from Host::dial to the first byte back on a new connection (fresh client Host each
+//              time: the connection is new, not reused): dial, open a /perf/1.0.0 stream, ask for one
+//              byte, half-close, read it. Median and p90 over N connections after a warm-up.
+//  rate        the same, back to back: new connections per second, one stream each, with 1..K of them
+//              in flight at once.
+//  rtt         the same exchange through a user-space proxy that delays every chunk by D ms in each
+//              direction (this kernel has no netem): elapsed / (2 D) is the number of round trips after
+//              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
+//  proxy       only the delaying proxy, for measuring js-libp2p the same way.
+#include <lp2p/codec/noise/transport_framing.hpp>
+#include <lp2p/host/host.hpp>
+#include <lp2p/log.hpp>
+#include <lp2p/protocol/perf.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace boost::asio::experimental::awaitable_operators;
+using namespace lp2p;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t mib = 1024 * 1024;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+/// Keeps the compiler from dropping a computation whose result is unused.
+void keep(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
+
+void emit(const std::string& json) {
+  std::printf("%s\n", json.c_str());
+  std::fflush(stdout);
+}
+template <class... A>
+std::string fmt(const char* f, A... a) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf, f, a...);
+  return buf;
+}
+void progress(const std::string& s) { std::fprintf(stderr, "lp2p-bench: %s\n", s.c_str()); }
+
+struct Options {
+  std::uint64_t bytes = 256 * mib;
+  int repeat = 3;
+  int dials = 200;
+  int warmup = 10;
+  int conns = 1000;
+  std::vector<int> concurrency{1, 8, 32};
+  int delay_ms = 25;
+  int rtt_dials = 5;
+  std::set<std::string> only;
+  std::string target;  // proxy mode
+  bool wants(const char* s) const { return only.empty() || only.count(s) != 0; }
+};
+
+// ---- framing: ceilings without libp2p logic ---------------------------------------------------------
+
+/// Runs `step` (which processes `bytes_per_step` bytes) until at least `min_s` seconds pass; bytes/s.
+template <class F>
+double rate_of(F step, std::size_t bytes_per_step, double min_s = 0.5) {
+  step();  // warm up caches and lazy initialisation
+  std::uint64_t total = 0;
+  const auto start = Clock::now();
+  Clock::duration elapsed{};
+  do {
+    for (int i = 0; i < 16; ++i) step();
+    total += 16 * bytes_per_step;
+    elapsed = Clock::now() - start;
+  } while (seconds(elapsed) < min_s);
+  return static_cast<double>(total) / seconds(elapsed);
+}
+
+noise::Key bench_key() {
+  noise::Key k;
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  return k;
+}
+
+// One write of the yamux driver hands NoiseStream up to 1 MiB; 4 full Noise frames is a typical batch.
+constexpr std::size_t noise_batch = 4 * noise::max_plaintext_size;
+
+int tcp_listener(unsigned short& port) {
+  int l = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 4) != 0)
+    throw std::runtime_error("listen failed");
+  socklen_t len = sizeof a;
+  ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return l;
+}
+
+int tcp_connect(unsigned short port) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect failed");
+  int one = 1;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return s;
+}
+
+void write_fully(int fd, const std::uint8_t* p, std::size_t n) {
+  while (n > 0) {
+    auto w = ::write(fd, p, n);
+    if (w <= 0) throw std::runtime_error("write failed");
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+/// One-way transfer over TCP loopback, writer and reader on two threads. `produce()` returns the next
+/// wire chunk (empty: done); the reader reads into `space()` and reports each read with `consume(n)`.
+/// Returns the seconds from connect to the reader's EOF.
+template <class Produce, class Space, class Consume>
+double tcp_transfer(Produce produce, Space space, Consume consume) {
+  unsigned short port = 0;
+  int l = tcp_listener(port);
+  std::thread reader([&] {
+    int s = ::accept(l, nullptr, nullptr);
+    int one = 1;
+    ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    for (;;) {
+      std::span<std::uint8_t> into = space();
+      auto r = ::read(s, into.data(), into.size());
+      if (r <= 0) break;
+      consume(static_cast<std::size_t>(r));
+    }
+    ::close(s);
+  });
+  const auto start = Clock::now();
+  int s = tcp_connect(port);
+  for (;;) {
+    auto chunk = produce();
+    if (chunk.empty()) break;
+    write_fully(s, chunk.data(), chunk.size());
+  }
+  ::shutdown(s, SHUT_WR);
+  reader.join();
+  const double secs = seconds(Clock::now() - start);
+  ::close(s);
+  ::close(l);
+  return secs;
+}
+
+/// Encrypter -> TCP loopback -> Decrypter, writer and reader on two threads, no muxer: the Noise-framing
+/// ceiling one lp2p stream is compared with. The reader reads straight into the Decrypter's buffer and
+/// decrypts in place, as lp2p's NoiseStream does; the writer encrypts 4-frame batches, as the yamux
+/// driver hands NoiseStream up to 1 MiB at a time.
+void noise_tcp(std::uint64_t bytes) {
+  std::vector<std::uint8_t> plain(noise_batch, 0x5a);
+  noise::Encrypter enc{noise::CipherState(bench_key())};
+  noise::Decrypter dec{noise::CipherState(bench_key())};
+  std::vector<std::uint8_t> wire(enc.encrypted_size(plain.size()));
+  std::uint64_t left = bytes, got = 0;
+  const double secs = tcp_transfer(
+      [&]() -> BytesView {
+        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(left, plain.size()));
+        if (k == 0) return {};
+        left -= k;
+        auto w = enc.encrypt_into(BytesView(plain.data(), k), wire);
+        return BytesView(wire.data(), *w);
+      },
+      [&] { return dec.prepare(std::max<std::size_t>(dec.bytes_needed(), 64 * 1024)); },
+      [&](std::size_t k) {
+        dec.commit(k);
+        for (;;) {
+          auto v = dec.next_plaintext_view();
+          if (!v) throw std::runtime_error("decrypt failed");
+          if (!*v) break;
+          got += (*v)->size();
+        }
+      });
+  if (got != bytes) throw std::runtime_error("noise over tcp lost bytes");
+  emit(fmt(R"({"bench":"noise_tcp","impl":"openssl","bytes":%llu,"seconds":%.6f,"mib_s":%.1f})",
+           static_cast<unsigned long long>(bytes), secs, static_cast<double>(bytes) / secs / mib));
+}
+
+void bench_framing(const Options& o) {
+  progress("framing ceilings");
+  // memcpy at the sizes lp2p copies (16 KiB yamux frames, 64 KiB reads) and above: glibc switches to
+  // `rep movsb` in between, which is very slow on some CPUs/hypervisors (see docs/benchmarks.md).
+  for (const std::size_t n : {std::size_t{16 * 1024}, std::size_t{64 * 1024}, std::size_t{1024 * 1024}}) {
+    std::vector<std::uint8_t> a(n, 1), b(n);
+    const double r = rate_of([&] { std::memcpy(b.data(), a.data(), n); keep(b.data()); }, n, 0.2);
+    emit(fmt(R"({"bench":"memcpy","chunk":%zu,"mib_s":%.1f})", n, r / mib));
+  }
+
+  // Noise transport framing through lp2p's sans-IO Encrypter/Decrypter (OpenSSL EVP ChaCha20-Poly1305).
+  std::vector<std::uint8_t> plain(noise_batch, 0x5a);
+  {
+    noise::Encrypter enc{noise::CipherState(bench_key())};
+    std::vector<std::uint8_t> wire(enc.encrypted_size(plain.size()));
+    const double r = rate_of([&] { (void)enc.encrypt_into(plain, wire); keep(wire.data()); }, plain.size());
+    emit(fmt(R"({"bench":"noise_encrypt","impl":"openssl","mib_s":%.1f})", r / mib));
+  }
+  {
+    // Decrypt-only: 64 MiB encrypted in advance (nonces must follow each other), fed as a socket read
+    // would be (copied into the Decrypter's buffer), decrypted in place.
+    const std::size_t batches = 64 * mib / plain.size();
+    noise::Encrypter enc{noise::CipherState(bench_key())};
+    std::vector<std::uint8_t> wire(enc.encrypted_size(plain.size()) * batches);
+    const std::size_t per = enc.encrypted_size(plain.size());
+    for (std::size_t i = 0; i < batches; ++i)
+      (void)enc.encrypt_into(plain, std::span<std::uint8_t>(wire).subspan(i * per, per));
+    double best = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+      noise::Decrypter dec{noise::CipherState(bench_key())};
+      std::uint64_t got = 0;
+      const auto start = Clock::now();
+      for (std::size_t off = 0; off < wire.size(); off += 64 * 1024) {
+        const std::size_t k = std::min<std::size_t>(64 * 1024, wire.size() - off);
+        auto space = dec.prepare(k);
+        std::memcpy(space.data(), wire.data() + off, k);
+        dec.commit(k);
+        for (;;) {
+          auto v = dec.next_plaintext_view();
+          if (!v) throw std::runtime_error("decrypt failed");
+          if (!*v) break;
+          got += (*v)->size();
+          keep((*v)->data());
+        }
+      }
+      if (got != batches * plain.size()) throw std::runtime_error("decrypt lost bytes");
+      best = std::max(best, static_cast<double>(got) / seconds(Clock::now() - start));
+    }
+    emit(fmt(R"({"bench":"noise_decrypt","impl":"openssl","mib_s":%.1f})", best / mib));
+  }
+  {
+    // Encrypt then decrypt on one core: what one core can do for both ends.
+    noise::Encrypter enc{noise::CipherState(bench_key())};
+    noise::Decrypter dec{noise::CipherState(bench_key())};
+    std::vector<std::uint8_t> wire(enc.encrypted_size(plain.size()));
+    const double r = rate_of(
+        [&] {
+          auto w = enc.encrypt_into(plain, wire);
+          auto space = dec.prepare(*w);
+          std::memcpy(space.data(), wire.data(), *w);
+          dec.commit(*w);
+          for (;;) {
+            auto v = dec.next_plaintext_view();
+            if (!v || !*v) break;
+            keep((*v)->data());
+          }
+        },
+        plain.size());
+    emit(fmt(R"({"bench":"noise_enc_dec_1core","impl":"openssl","mib_s":%.1f})", r / mib));
+  }
+  {
+    // libsodium's ChaCha20-Poly1305 (IETF), for the record: same frame size, encrypt + decrypt.
+    if (sodium_init() < 0) throw std::runtime_error("sodium_init");
+    const auto key = bench_key();
+    const std::size_t f = noise::max_plaintext_size;
+    std::vector<std::uint8_t> m(f, 0x5a), c(f), d(f);
+    std::uint8_t mac[16], nonce[12] = {};
+    std::uint64_t ctr = 0;
+    const double enc = rate_of(
+        [&] {
+          std::memcpy(nonce + 4, &++ctr, 8);
+          crypto_aead_chacha20poly1305_ietf_encrypt_detached(c.data(), mac, nullptr, m.data(), f, nullptr, 0, nullptr,
+                                                             nonce, key.data());
+          keep(c.data());
+        },
+        f);
+    const double both = rate_of(
+        [&] {
+          std::memcpy(nonce + 4, &++ctr, 8);
+          crypto_aead_chacha20poly1305_ietf_encrypt_detached(c.data(), mac, nullptr, m.data(), f, nullptr, 0, nullptr,
+                                                             nonce, key.data());
+          if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(d.data(), nullptr, c.data(), f, mac, nullptr, 0, nonce,
+                                                                 key.data()) != 0)
+            throw std::runtime_error("sodium decrypt failed");
+          keep(d.data());
+        },
+        f);
+    emit(fmt(R"({"bench":"noise_encrypt","impl":"sodium","mib_s":%.1f})", enc / mib));
+    emit(fmt(R"({"bench":"noise_enc_dec_1core","impl":"sodium","mib_s":%.1f})", both / mib));
+  }
+
+  // Raw TCP loopback, one direction, 256 KiB writes: the kernel's copy cost on this machine.
+  {
+    double best = 0;
+    std::vector<std::uint8_t> chunk(noise_batch, 0x5a), sink(64 * 1024);
+    for (int rep = 0; rep < o.repeat; ++rep) {
+      std::uint64_t left = o.bytes, got = 0;
+      const double secs = tcp_transfer(
+          [&]() -> BytesView {
+            const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+            left -= k;
+            return BytesView(chunk.data(), k);
+          },
+          [&] { return std::span<std::uint8_t>(sink); }, [&](std::size_t k) { got += k; });
+      if (got != o.bytes) throw std::runtime_error("tcp lost bytes");
+      best = std::max(best, static_cast<double>(o.bytes) / secs);
+    }
+    emit(fmt(R"({"bench":"tcp_raw","bytes":%llu,"mib_s":%.1f})", static_cast<unsigned long long>(o.bytes), best / mib));
+  }
+  // Encrypter -> TCP loopback -> Decrypter on two threads, no muxer: the ceiling for one stream.
+  for (int rep = 0; rep < o.repeat; ++rep) noise_tcp(o.bytes);
+}
+// ---- hosts on their own threads ---------------------------------------------------------------------
+
+/// One io_context on one thread.
+struct Loop {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+  ~Loop() {
+    guard.reset();
+    ioc.stop();
+    thread.join();
+  }
+  /// Runs a coroutine (a callable returning awaitable<T>) on this loop and waits for its result.
+  template <class F>
+  auto run(F f) {
+    return asio::co_spawn(ioc, std::move(f), asio::use_future).get();
+  }
+};
+
+HostConfig server_config() {
+  HostConfig cfg;
+  cfg.identity = Keypair::from_secret_key_seed(1);
+  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  cfg.limits.max_connections = 1 << 20;
+  cfg.limits.max_connections_per_peer = 1 << 20;  // every client connection comes from one PeerId
+  cfg.limits.max_pending_handshakes = 4096;
+  cfg.limits.max_inbound_streams_per_protocol = 4096;
+  cfg.limits.event_queue = 16;  // nobody reads them
+  return cfg;
+}
+
+HostConfig client_config() {
+  HostConfig cfg;
+  cfg.identity = Keypair::from_secret_key_seed(2);
+  cfg.port_reuse = false;  // no listener: let the kernel pick the source port
+  return cfg;
+}
+
+/// The server Host (perf handler) on its own loop.
+struct Server {
+  Loop loop;
+  std::unique_ptr<Host> host;
+  Multiaddr addr;
+  Server() {
+    host = loop.run([this]() -> asio::awaitable<std::unique_ptr<Host>> {
+      auto h = Host::create(loop.ioc.get_executor(), server_config()).value();
+      if (auto r = co_await h->start(); !r) throw std::runtime_error("server start: " + r.error().message());
+      perf::serve(*h);
+      co_return h;
+    });
+    addr = host->listen_addrs().at(0).with_peer_id(host->id());
+  }
+  ~Server() {
+    loop.run([this]() -> asio::awaitable<void> {
+      co_await host->stop();
+      host.reset();
+    });
+  }
+};
+
+struct ConnSample {
+  double connected_ms, stream_ms, first_byte_ms;
+};
+
+/// A new connection from a fresh Host (same identity every time), one perf stream asking for one byte,
+/// the byte read back; then the Host is dropped, which closes the connection.
+asio::awaitable<ConnSample> one_connection(Multiaddr addr) {
+  auto ex = co_await asio::this_coro::executor;
+  auto h = Host::create(ex, client_config()).value();
+  const auto t0 = Clock::now();
+  auto c = co_await h->dial(addr);
+  if (!c) throw std::runtime_error("dial: " + c.error().message());
+  const auto t1 = Clock::now();
+  std::vector<std::string> protocols{std::string(perf::protocol_id)};
+  auto s = co_await h->open_stream(c->peer, std::move(protocols));
+  if (!s) throw std::runtime_error("open_stream: " + s.error().message());
+  const auto t2 = Clock::now();
+  const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};  // perf: send me 1 byte
+  if (auto w = co_await s->write(BytesView(header, 8)); !w) throw std::runtime_error("write: " + w.error().message());
+  if (auto w = co_await s->close_write(); !w) throw std::runtime_error("close_write: " + w.error().message());
+  std::uint8_t byte = 0;
+  auto n = co_await s->read_some(std::span<std::uint8_t>(&byte, 1));
+  if (!n) throw std::runtime_error("read: " + n.error().message());
+  const auto t3 = Clock::now();
+  co_return ConnSample{millis(t1 - t0), millis(t2 - t0), millis(t3 - t0)};
+}
+
+void bench_throughput(const Options& o) {
+  progress(fmt("lp2p throughput: %llu MiB up and down, %d times", static_cast<unsigned long long>(o.bytes / mib), o.repeat));
+  Server server;
+  Loop client;
+  // The ceiling is measured again between the lp2p runs (and from the client's thread while its loop
+  // is idle), so slow changes in the machine's load affect both alike.
+  client.run([&]() -> asio::awaitable<void> {
+    auto h = Host::create(client.ioc.get_executor(), client_config()).value();
+    auto c = co_await h->dial(server.addr);
+    if (!c) throw std::runtime_error("dial: " + c.error().message());
+    if (auto w = co_await perf::run(*h, c->peer, 16 * mib, 16 * mib); !w)  // warm-up
+      throw std::runtime_error("perf: " + w.error().message());
+    for (int r = 0; r < o.repeat; ++r) {
+      noise_tcp(o.bytes);
+      for (const bool up : {true, false}) {
+        auto res = co_await perf::run(*h, c->peer, up ? o.bytes : 0, up ? 0 : o.bytes);
+        if (!res) throw std::runtime_error("perf: " + res.error().message());
+        const double secs = res->elapsed.count();
+        emit(fmt(R"({"bench":"throughput_%s","impl":"lp2p","bytes":%llu,"seconds":%.6f,"mib_s":%.1f})",
+                 up ? "upload" : "download", static_cast<unsigned long long>(o.bytes), secs,
+                 static_cast<double>(o.bytes) / secs / mib));
+      }
+    }
+    co_await h->stop();
+  });
+}
+
+std::string summary(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto q = [&](double p) { return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))]; };
+  return fmt(R"({"median_ms":%.3f,"p90_ms":%.3f,"min_ms":%.3f})", q(0.5), q(0.9), v.front());
+}
+
+void bench_dial(const Options& o) {
+  progress(fmt("dial -> first byte: %d new connections", o.dials));
+  Server server;
+  Loop client;
+  std::vector<ConnSample> samples;
+  client.run([&]() -> asio::awaitable<void> {
+    for (int i = 0; i < o.warmup; ++i) (void)co_await one_connection(server.addr);
+    for (int i = 0; i < o.dials; ++i) samples.push_back(co_await one_connection(server.addr));
+  });
+  std::vector<double> a, b, c;
+  for (const auto& s : samples) {
+    a.push_back(s.connected_ms);
+    b.push_back(s.stream_ms);
+    c.push_back(s.first_byte_ms);
+  }
+  emit(fmt(R"({"bench":"dial_latency","impl":"lp2p","n":%d,"connected":%s,"stream":%s,"first_byte":%s})", o.dials,
+           summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
+}
+
+void bench_rate(const Options& o) {
+  Server server;
+  Loop client;
+  for (const int k : o.concurrency) {
+    progress(fmt("connections/s: %d connections, %d at a time", o.conns, k));
+    int next = 0, failed = 0;
+    std::string first_error;
+    auto worker = [&]() -> asio::awaitable<void> {
+      while (next < o.conns) {
+        ++next;
+        try {
+          (void)co_await one_connection(server.addr);
+        } catch (const std::exception& e) {
+          if (failed++ == 0) first_error = e.what();
+        }
+      }
+    };
+    const auto start = Clock::now();
+    std::vector<std::future<void>> workers;
+    for (int w = 0; w < k; ++w) workers.push_back(asio::co_spawn(client.ioc, worker, asio::use_future));
+    for (auto& w : workers) w.get();
+    const double secs = seconds(Clock::now() - start);
+    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","concurrency":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f})",
+             k, o.conns, failed, first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
+             (o.conns - failed) / secs));
+    // Let the server finish closing before the next round.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// ---- a delaying TCP proxy: round trips without netem ---------------------------------------------------
+
+/// Forwards TCP connections to `target`, holding every chunk for `delay` in each direction, and logs
+/// when each chunk arrived (relative to the connection's accept). A chunk that depends on an answer from
+/// the other side therefore arrives one 2×delay round trip later.
+class DelayProxy {
+ public:
+  struct Chunk {
+    double t_ms;
+    bool to_server;
+    std::size_t size;
+  };
+
+  DelayProxy(asio::io_context& ioc, tcp::endpoint target, std::chrono::milliseconds delay)
+      : acceptor_(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), target_(target), delay_(delay) {
+    asio::co_spawn(ioc, accept_loop(), asio::detached);
+  }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  void close() { acceptor_.close(); }
+  std::vector<std::vector<Chunk>> logs() {
+    std::lock_guard lock(mu_);
+    return logs_;
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      asio::co_spawn(acceptor_.get_executor(), forward(std::move(sock)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> forward(tcp::socket client) {
+    const auto start = Clock::now();
+    std::size_t index;
+    {
+      std::lock_guard lock(mu_);
+      index = logs_.size();
+      logs_.emplace_back();
+    }
+    tcp::socket server(client.get_executor());
+    auto [ec] = co_await server.async_connect(target_, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    client.set_option(tcp::no_delay(true));
+    server.set_option(tcp::no_delay(true));
+    co_await (pump(client, server, true, start, index) && pump(server, client, false, start, index));
+  }
+
+  asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, bool to_server, Clock::time_point start,
+                             std::size_t index) {
+    struct Item {
+      Clock::time_point due;
+      std::vector<std::uint8_t> data;
+    };
+    std::deque<Item> queue;
+    bool eof = false;
+    asio::steady_timer wake(from.get_executor());
+    auto reader = [&]() -> asio::awaitable<void> {
+      std::vector<std::uint8_t> buf(256 * 1024);
+      for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+        const auto now = Clock::now();
+        {
+          std::lock_guard lock(mu_);
+          logs_[index].push_back(Chunk{millis(now - start), to_server, n});
+        }
+        queue.push_back(Item{now + delay_, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n))});
+        wake.cancel();
+      }
+      eof = true;
+      wake.cancel();
+    };
+    auto writer = [&]() -> asio::awaitable<void> {
+      asio::steady_timer hold(from.get_executor());
+      for (;;) {
+        if (queue.empty()) {
+          if (eof) break;
+          wake.expires_at(asio::steady_timer::time_point::max());
+          (void)co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+          continue;
+        }
+        hold.expires_at(queue.front().due);
+        (void)co_await hold.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await asio::async_write(to, asio::buffer(queue.front().data), asio::as_tuple(asio::use_awaitable));
+        queue.pop_front();
+        if (ec) {
+          error_code ignored;
+          from.close(ignored);  // ends the reader
+          co_return;
+        }
+      }
+      error_code ignored;
+      to.shutdown(tcp::socket::shutdown_send, ignored);
+    };
+    co_await (reader() && writer());
+  }
+
+  tcp::acceptor acceptor_;
+  tcp::endpoint target_;
+  Clock::duration delay_;
+  std::mutex mu_;
+  std::vector<std::vector<Chunk>> logs_;
+};
+
+/// The chunk log as flights: consecutive chunks in one direction merged, e.g. "0.0 C>S 123".
+std::string flights_json(const std::vector<DelayProxy::Chunk>& log) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < log.size();) {
+    std::size_t j = i, bytes = 0;
+    while (j < log.size() && log[j].to_server == log[i].to_server && log[j].t_ms - log[i].t_ms < 2.0) bytes += log[j++].size;
+    if (out.size() > 1) out += ",";
+    out += fmt(R"({"t_ms":%.1f,"dir":"%s","bytes":%zu})", log[i].t_ms, log[i].to_server ? "C>S" : "S>C", bytes);
+    i = j;
+  }
+  return out + "]";
+}
+
+void bench_rtt(const Options& o) {
+  progress(fmt("round trips: %d dials through a proxy adding %d ms each way", o.rtt_dials, o.delay_ms));
+  Server server;
+  Loop proxy_loop;
+  // The server's port, from its listen address (/ip4/127.0.0.1/tcp/PORT).
+  const auto listen = server.host->listen_addrs().at(0).to_string();
+  const auto port = static_cast<unsigned short>(std::stoi(listen.substr(listen.rfind('/') + 1)));
+  DelayProxy real(proxy_loop.ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                  std::chrono::milliseconds(o.delay_ms));
+  auto via = Multiaddr::parse("/ip4/127.0.0.1/tcp/" + std::to_string(real.port())).value().with_peer_id(server.host->id());
+  Loop client;
+  std::vector<ConnSample> samples;
+  client.run([&]() -> asio::awaitable<void> {
+    for (int i = 0; i < o.rtt_dials; ++i) samples.push_back(co_await one_connection(via));
+  });
+  const double rtt = 2.0 * o.delay_ms;
+  std::vector<double> a, b, c;
+  for (const auto& s : samples) {
+    a.push_back(s.connected_ms);
+    b.push_back(s.stream_ms);
+    c.push_back(s.first_byte_ms);
+  }
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::sort(c.begin(), c.end());
+  const auto med = [](const std::vector<double>& v) { return v[v.size() / 2]; };
+  auto logs = real.logs();
+  real.close();
+  // +1: the TCP handshake, which the proxy cannot delay (the kernel completes it on accept).
+  emit(fmt(R"({"bench":"round_trips","impl":"lp2p","delay_ms":%d,"connected_ms":%.1f,"stream_ms":%.1f,"first_byte_ms":%.1f,)"
+           R"("connected_rtt":%.0f,"stream_rtt":%.0f,"first_byte_rtt":%.0f,"flights":%s})",
+           o.delay_ms, med(a), med(b), med(c), 1 + std::round(med(a) / rtt), 1 + std::round(med(b) / rtt),
+           1 + std::round(med(c) / rtt), logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+}
+
+/// `lp2p-bench proxy`: the delaying proxy alone; prints {"event":"proxy","port":P}, runs until stdin
+/// closes, then prints the flights of the last connection.
+int run_proxy(const Options& o) {
+  const auto colon = o.target.rfind(':');
+  if (colon == std::string::npos) {
+    std::fprintf(stderr, "lp2p-bench proxy: --target HOST:PORT\n");
+    return 2;
+  }
+  asio::io_context ioc(1);
+  tcp::endpoint target(asio::ip::make_address(o.target.substr(0, colon)),
+                       static_cast<unsigned short>(std::stoi(o.target.substr(colon + 1))));
+  DelayProxy proxy(ioc, target, std::chrono::milliseconds(o.delay_ms));
+  emit(fmt(R"({"event":"proxy","port":%u,"delay_ms":%d})", proxy.port(), o.delay_ms));
+  asio::posix::stream_descriptor in(ioc, ::dup(STDIN_FILENO));
+  std::vector<std::uint8_t> buf(256);
+  std::function<void(error_code, std::size_t)> on_read = [&](error_code ec, std::size_t) {
+    if (ec) {
+      auto logs = proxy.logs();
+      emit(fmt(R"({"event":"flights","connections":%zu,"flights":%s})", logs.size(),
+               logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+      ioc.stop();
+      return;
+    }
+    in.async_read_some(asio::buffer(buf), on_read);
+  };
+  in.async_read_some(asio::buffer(buf), on_read);
+  ioc.run();
+  return 0;
+}
+
+std::vector<int> parse_ints(const std::string& s) {
+  std::vector<int> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) v.push_back(std::stoi(item));
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  bool proxy = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "proxy") proxy = true;
+      else if (a == "--only") for (auto& s : [&] { std::vector<std::string> v; std::stringstream ss(value()); std::string x; while (std::getline(ss, x, ',')) v.push_back(x); return v; }()) o.only.insert(s);
+      else if (a == "--bytes") o.bytes = std::stoull(value());
+      else if (a == "--repeat") o.repeat = std::stoi(value());
+      else if (a == "--dials") o.dials = std::stoi(value());
+      else if (a == "--warmup") o.warmup = std::stoi(value());
+      else if (a == "--conns") o.conns = std::stoi(value());
+      else if (a == "--concurrency") o.concurrency = parse_ints(value());
+      else if (a == "--delay-ms") o.delay_ms = std::stoi(value());
+      else if (a == "--rtt-dials") o.rtt_dials = std::stoi(value());
+      else if (a == "--target") o.target = value();
+      else throw std::invalid_argument("unknown argument " + a);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lp2p-bench: %s (see the header of bench/lp2p_bench.cpp)\n", e.what());
+    return 2;
+  }
+  if (!log::enabled(log::Level::debug)) log::set_level(log::Level::error);  // thousands of connections
+  if (proxy) return run_proxy(o);
+  try {
+    if (o.wants("framing")) bench_framing(o);
+    if (o.wants("throughput")) bench_throughput(o);
+    if (o.wants("dial")) bench_dial(o);
+    if (o.wants("rate")) bench_rate(o);
+    if (o.wants("rtt")) bench_rtt(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lp2p-bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
