@@ -22,6 +22,7 @@
 //              direction (this kernel has no netem): elapsed / (2 D) is the number of round trips after
 //              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
 //  proxy       only the delaying proxy, for measuring js-libp2p the same way.
+#include <cstdlib>
 #include <lp2p/codec/noise/transport_framing.hpp>
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
@@ -389,6 +390,9 @@ HostConfig client_config() {
   HostConfig cfg;
   cfg.identity = Keypair::from_secret_key_seed(2);
   cfg.port_reuse = false;  // no listener: let the kernel pick the source port
+  // The request rides with the stream proposal (one round trip less); set LP2P_BENCH_EAGER=1 to measure
+  // the default, which waits for the multistream answer.
+  cfg.lazy_stream_negotiation = std::getenv("LP2P_BENCH_EAGER") == nullptr;
   return cfg;
 }
 

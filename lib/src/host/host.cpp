@@ -58,6 +58,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::size_t dropped = 0;
   bool stopped = false;
   std::vector<std::function<void(const HostEvent&)>> observers;
+  std::vector<Multiaddr> circuit_addrs;  // from live relay reservations (ReservationChanged)
   std::deque<AddressObservation> observations;  // newest last, capped
   static constexpr std::size_t max_observations = 64;
   struct PunchExpectation {
@@ -76,6 +77,12 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   void emit(HostEvent ev) {
     LP2P_LOG(debug, "host") << describe(ev);
+    if (auto* r = std::get_if<ReservationChanged>(&ev); r && r->kind != ReservationChanged::Kind::refused) {
+      // A refused renewal leaves the reservation live until it expires; a loss ends it.
+      std::erase_if(circuit_addrs, [&](const Multiaddr& a) { return a.to_string().rfind(r->relay.to_string(), 0) == 0; });
+      if (r->kind != ReservationChanged::Kind::lost)
+        circuit_addrs.insert(circuit_addrs.end(), r->circuit_addrs.begin(), r->circuit_addrs.end());
+    }
     for (std::size_t i = 0; i < observers.size(); ++i) observers[i](ev);  // observers may add observers
     if (events.size() >= config.limits.event_queue) {
       ++dropped;
@@ -113,6 +120,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     identify::IdentifyMessage m;
     m.public_key = identity.public_key().encode_protobuf();
     for (const auto& a : listen_addrs) m.listen_addrs.push_back(a.bytes());
+    for (const auto& a : circuit_addrs) m.listen_addrs.push_back(a.bytes());  // reachable through relays
     m.protocols = supported_protocols();
     m.observed_addr = c.info.remote_addr.bytes();
     m.protocol_version = config.protocol_version;
@@ -276,9 +284,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   /// Opens a yamux stream on `c` and negotiates one of `protocols`.
   asio::awaitable<result<transport::Negotiated>> open_on(std::shared_ptr<Connection> c,
-                                                         std::vector<std::string> protocols) {
+                                                         std::vector<std::string> protocols, bool lazy = false) {
     auto raw = co_await c->mux->open_stream();
     if (!raw) co_return raw.error();
+    if (lazy && protocols.size() == 1)
+      co_return co_await transport::select_outbound_lazy(std::move(*raw), std::move(protocols.front()));
     co_return co_await io::with_timeout(transport::select_outbound(std::move(*raw), std::move(protocols)),
                                         config.timeouts.stream_negotiation);
   }
@@ -446,6 +456,9 @@ asio::awaitable<result<ConnectionInfo>> Host::dial(const Multiaddr& address) {
   auto impl = impl_;
   if (address.has(Protocol::p2p_circuit)) {
     if (!impl->relay_client) co_return error_code(host::error::unsupported_address);
+    // Any live connection to the peer (direct or relayed) serves: no second circuit.
+    if (auto peer = address.peer_id())
+      if (auto c = impl->find_connection(*peer)) co_return c->info;
     co_return co_await impl->relay_client->dial(address);
   }
   co_return co_await impl->dial(address);
@@ -530,7 +543,7 @@ asio::awaitable<result<Stream>> Host::open_stream(const PeerId& peer, std::vecto
   if (impl->stopped) co_return error_code(host::error::stopped);
   auto c = impl->find_connection(peer);
   if (!c) co_return error_code(host::error::not_connected);
-  auto n = co_await impl->open_on(c, std::move(protocols));
+  auto n = co_await impl->open_on(c, std::move(protocols), impl->config.lazy_stream_negotiation);
   if (!n) co_return n.error();
   co_return Stream(std::move(n->stream), std::move(n->protocol), c->info);
 }

@@ -69,6 +69,12 @@ struct HostConfig {
     std::chrono::milliseconds close_relayed_after{5'000};
   } dcutr;
 
+  /// open_stream with exactly one protocol does not wait for the peer's multistream answer: the proposal
+  /// goes out with the first bytes the app writes, saving one round trip (rust's V1Lazy). A refusal then
+  /// shows up on the first read as multistream::error::protocol_not_supported instead of from
+  /// open_stream. Off by default.
+  bool lazy_stream_negotiation = false;
+
   /// Outbound TCP dials leave from our listening port (SO_REUSEADDR + SO_REUSEPORT), so the address a
   /// relay observes for us is the NAT mapping of our listening port. Needed for hole punching.
   bool port_reuse = true;

@@ -51,8 +51,8 @@ class Host {
   ///         system errors, multistream::error::protocol_not_supported, ...
   boost::asio::awaitable<result<ConnectionInfo>> dial(const Multiaddr& address);
 
-  /// Opens a stream to a connected peer (dialing `address` first when given and not connected),
-  /// negotiating the first protocol of `protocols` the peer supports.
+  /// Opens a stream to a connected peer (over its direct connection when there is one, else a relayed one),
+  /// negotiating the first protocol of `protocols` the peer supports. Dial first with dial().
   /// @errors multistream::error::protocol_not_supported, host::error::not_connected, yamux errors
   boost::asio::awaitable<result<Stream>> open_stream(const PeerId& peer, std::vector<std::string> protocols);
 
