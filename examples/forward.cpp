@@ -16,7 +16,6 @@
 // reader never makes this process buffer more than one 64 KiB chunk per direction); TCP FIN <->
 // Stream::close_write (half-close); TCP RST or error <-> Stream::reset.
 #include <lp2p/codec/multistream/error.hpp>
-#include <lp2p/host/error.hpp>
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 
@@ -27,6 +26,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/program_options.hpp>
@@ -85,8 +85,8 @@ std::string path_of(const lp2p::ConnectionInfo& c) {
 /// way) or one failed (then both are aborted: RST on the TCP side, reset on the stream).
 class Bridge : public std::enable_shared_from_this<Bridge> {
  public:
-  Bridge(std::uint64_t id, lp2p::Stream stream, tcp::socket socket)
-      : id_(id), stream_(std::move(stream)), socket_(std::move(socket)), done_(socket_.get_executor()) {}
+  Bridge(std::uint64_t id, lp2p::Stream stream, tcp::socket socket, bool dial_side)
+      : id_(id), stream_(std::move(stream)), socket_(std::move(socket)), done_(socket_.get_executor()), dial_side_(dial_side) {}
 
   /// Returns once both copy loops have finished.
   static asio::awaitable<void> run(std::shared_ptr<Bridge> self) {
@@ -116,11 +116,13 @@ class Bridge : public std::enable_shared_from_this<Bridge> {
   /// Explains why the stream failed; a relayed connection that ends mid-stream was most likely cut by
   /// the relay's circuit limits.
   std::string stream_failure(const error_code& e) const {
-    if (e == asio::error::connection_reset) return "the peer reset the stream";
-    std::string why = "the stream failed: " + e.message();
+    std::string why = e == asio::error::connection_reset ? "the peer reset the stream" : "the stream failed: " + e.message();
+    if (dial_side_ && to_tcp_ == 0 && e == asio::error::connection_reset)
+      why += " before sending anything (is the target behind `forward listen` down? its log says)";
+    // A relay ends a circuit by resetting it, which reaches us as the same reset: say both.
     if (stream_.connection().relayed)
-      why += " (the relayed connection ended: the relay's circuit limit on time or bytes was probably reached,"
-             " or the relay closed it after the hole punch)";
+      why += " (over a relayed connection: if that connection ended too, the relay cut the circuit, most likely"
+             " at its circuit limit on time or bytes, or it was closed after a hole punch)";
     return why;
   }
 
@@ -192,6 +194,7 @@ class Bridge : public std::enable_shared_from_this<Bridge> {
   lp2p::Stream stream_;
   tcp::socket socket_;
   asio::steady_timer done_;
+  bool dial_side_;  // we opened the stream (forward dial)
   int running_ = 2;
   bool aborted_ = false;
   std::uint64_t to_stream_ = 0;
@@ -261,7 +264,10 @@ struct App {
               say("Connected to " + e.connection.peer.to_base58() + " over the " + path_of(e.connection));
             } else if constexpr (std::is_same_v<E, lp2p::ConnectionClosed>) {
               say("Connection to " + e.connection.peer.to_base58() + " closed (" + path_of(e.connection) +
-                  "): " + e.reason.message());
+                  "): " + e.reason.message() +
+                  (e.connection.relayed ? " (relayed connections end at the relay's circuit limits on time or bytes,"
+                                          " when the relay goes away, or after a successful hole punch)"
+                                        : ""));
             } else if constexpr (std::is_same_v<E, lp2p::HolePunchAttempt>) {
               punch_failed = false;
               say("Hole punch attempt " + std::to_string(e.attempt) + " with " + e.relayed.peer.to_base58());
@@ -324,7 +330,7 @@ struct App {
     }
     say("conn #" + std::to_string(id) + " from " + from + " over the " + path + " -> target " + to_multiaddr(opt.target));
     socket->set_option(tcp::no_delay(true), ec);
-    auto bridge = std::make_shared<Bridge>(id, std::move(stream), std::move(*socket));
+    auto bridge = std::make_shared<Bridge>(id, std::move(stream), std::move(*socket), false);
     co_await Bridge::run(bridge);
   }
 
@@ -405,6 +411,9 @@ struct App {
         warn(tag + ": peer " + opt.peer->to_base58() + " refused protocol " + opt.protocol +
              " (multistream: protocol_not_supported); is `forward listen --protocol " + opt.protocol +
              "` running there? Closing the local connection");
+      else if (s.error() == asio::error::connection_reset)
+        warn(tag + ": the peer reset the stream at once (is the target behind `forward listen` down? its log"
+             " says); closing the local connection");
       else
         warn(tag + ": cannot open a stream to " + opt.peer->to_base58() + ": " + s.error().message() +
              "; closing the local connection");
@@ -420,7 +429,7 @@ struct App {
     }
     say(tag + " -> " + opt.peer->to_base58() + " over the " + path_of(s->connection()) +
         (s->connection().relayed ? " (relayed: limited by the relay's circuit limits)" : ""));
-    auto bridge = std::make_shared<Bridge>(id, std::move(*s), std::move(socket));
+    auto bridge = std::make_shared<Bridge>(id, std::move(*s), std::move(socket), true);
     co_await Bridge::run(bridge);
   }
 
@@ -538,8 +547,8 @@ int main(int argc, char** argv) {
     opt.peer = *p->peer_id();
     // A circuit address names its relay: use it for the observed address unless --relay-address was given.
     const auto text = p->to_string();
-    if (auto pos = text.find("/p2p-circuit"); pos != std::string::npos && !opt.relay) {
-      auto r = lp2p::Multiaddr::parse(text.substr(0, pos));
+    if (auto cut = text.find("/p2p-circuit"); cut != std::string::npos && !opt.relay) {
+      auto r = lp2p::Multiaddr::parse(text.substr(0, cut));
       if (r && r->peer_id()) opt.relay = *r;
     }
   }

@@ -157,10 +157,13 @@ def one_transfer(port, kind, size, seed):
             sent = hashlib.sha256()
 
             def writer():
-                for c in gen(seed, size):
-                    s.sendall(c)
-                    sent.update(c)
-                s.shutdown(socket.SHUT_WR)
+                try:
+                    for c in gen(seed, size):
+                        s.sendall(c)
+                        sent.update(c)
+                    s.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass  # the reader reports the failure
 
             t = threading.Thread(target=writer)
             t.start()
