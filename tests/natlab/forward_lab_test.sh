@@ -4,7 +4,7 @@
 # `forward dial` on host B (behind router B) makes the service reachable on B's 127.0.0.1:26111.
 # Checks: the hole punch succeeds; 10 x 4 MiB echo with SHA-256 equal over the direct connection (kernel
 # evidence: B holds an established socket to A's public address); the relay is then killed and traffic
-# continues (a new batch of connections, also after the relayed connection was closed).
+# continues: a connection open across the kill completes, and new batches of connections work.
 # Usage: forward_lab_test.sh BIN_DIR [preserving|vps]. Exit: 0 pass, 1 fail, 77 skipped (no root/netns).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,8 +62,17 @@ echo "dialer host sockets:"; echo "$dialer_sockets" | sed 's/^/  /'
 check "kernel: dialer host has a TCP connection to the listener's public address" \
   grep -Eq "^$LAB_DIALER_IP:$dial_port $LAB_LISTENER_PUBLIC_IP:$listen_port\$" <<<"$dialer_sockets"
 
+# A connection that spans the relay's death: a slow reader of 32 MiB, started before the kill.
+lab_exec "$LAB_DIALER_NS" "${tool[@]}" slow-read --port 26111 --size $((32 << 20)) --slow-secs 4 \
+  >"$LAB_DIR/spanning.out" 2>&1 &
+spanning=$!
+sleep 1
 lab_stop relay
 echo "relay killed"
+check "dialer noticed the relay is gone" lab_wait_log "$dial_log" "Connection to $relay_id closed" 15 dialer
+wait "$spanning"; spanning_rc=$?
+cat "$LAB_DIR/spanning.out"
+check "a connection open across the relay's death completes, SHA-256 equal" test "$spanning_rc" -eq 0
 check "after the relay died: 10 x 4 MiB echo, SHA-256 equal" \
   lab_exec "$LAB_DIALER_NS" "${tool[@]}" many --port 26111 --conns 10 --size $((4 << 20)) --kind echo
 check "after the relay died: 10 x 4 MiB down, SHA-256 equal" \
