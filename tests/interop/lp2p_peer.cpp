@@ -1,11 +1,17 @@
 // lp2p_peer: the C++ counterpart of peer.mjs (README.md in this folder), written against lp2p's PUBLIC API
 // only (lp2p::Host), so that run_interop.sh can drive lp2p and js-libp2p with the same flags and compare
-// the same JSON-lines events. It supports the direct-connection roles (no relay yet):
+// the same JSON-lines events. Roles:
 //
 //   lp2p_peer --listen MA [--seed N] [--agent STR] [--timeout SECS]
 //       serves /echo/1.0.0, /lp2p-test/sink/1.0.0 and /lp2p-test/reset/1.0.0 until SIGINT/SIGTERM
 //   lp2p_peer --dial MA [--expect-peer ID] [--ping N] [--echo-bytes B [--streams S] [--data-seed D]]
 //             [--half-close-test] [--reset-test] [--no-identify] [--hold SECS] [--listen MA] [--seed N] [--timeout SECS]
+//       MA may be a circuit address <relay>/p2p-circuit/p2p/<id> (Host::dial goes through the relay)
+//   lp2p_peer --relay-listen RELAY_MA    reserve at a Circuit Relay v2 server (Host::listen_via_relay),
+//       print `reserved` with the circuit addresses, then serve (or dial) as above
+//   lp2p_peer --listen MA --relay [--relay-no-limits | --relay-data-limit BYTES --relay-duration-limit SECS]
+//       also act as a relay server (HostConfig::relay_server); `relay` events per reservation/circuit
+//   --dcutr enables lp2p's DCUtR (off here by default, like peer.mjs, so relayed tests stay relayed)
 //   lp2p-only: --ping-interval-ms N (the host's keep-alive ping period), --hold SECS (dialer: keep the
 //   connection SECS after the tasks, then check it is still up: exercises both sides' periodic pings)
 //
@@ -187,6 +193,9 @@ struct Options {
   long timeout_secs = 0;
   long hold_secs = 0;
   std::optional<long> ping_interval_ms;
+  std::optional<std::string> relay_listen;
+  bool relay = false, relay_no_limits = false, dcutr = false;
+  std::optional<std::uint64_t> relay_data_limit, relay_duration_limit;
 };
 
 [[noreturn]] void bad_args(const std::string& message) {
@@ -195,7 +204,8 @@ struct Options {
                "usage: lp2p_peer [--listen MA]... [--seed N] [--agent STR] [--timeout SECS]\n"
                "  [--dial MA [--expect-peer ID] [--ping N] [--echo-bytes B [--streams S] [--data-seed D]]\n"
                "             [--half-close-test] [--reset-test] [--no-identify] [--hold SECS]]\n"
-               "  [--ping-interval-ms N]\n");
+               "  [--ping-interval-ms N] [--relay-listen RELAY_MA] [--dcutr]\n"
+               "  [--relay [--relay-no-limits | --relay-data-limit BYTES --relay-duration-limit SECS]]\n");
   std::exit(2);
 }
 
@@ -230,9 +240,20 @@ Options parse_options(int argc, char** argv) {
     else if (f == "--half-close-test") o.half_close = true;
     else if (f == "--reset-test") o.reset = true;
     else if (f == "--no-identify") o.no_identify = true;
+    else if (f == "--relay-listen") o.relay_listen = value();
+    else if (f == "--relay") o.relay = true;
+    else if (f == "--relay-no-limits") o.relay_no_limits = true;
+    else if (f == "--relay-data-limit") o.relay_data_limit = parse_uint(f, value(), 1, std::uint64_t(1) << 50);
+    else if (f == "--relay-duration-limit") o.relay_duration_limit = parse_uint(f, value(), 1, 86400);
+    else if (f == "--dcutr") o.dcutr = true;
     else bad_args("unknown flag " + f);
   }
-  if (!o.dial && o.listen.empty()) bad_args("nothing to do: give --listen or --dial");
+  if (!o.dial && o.listen.empty() && !o.relay_listen) bad_args("nothing to do: give --listen, --relay-listen or --dial");
+  if (o.relay && o.listen.empty()) bad_args("--relay needs --listen");
+  if (o.relay_no_limits && (o.relay_data_limit || o.relay_duration_limit))
+    bad_args("--relay-no-limits conflicts with --relay-data-limit/--relay-duration-limit");
+  if (!o.relay && (o.relay_no_limits || o.relay_data_limit || o.relay_duration_limit))
+    bad_args("--relay-no-limits/--relay-data-limit/--relay-duration-limit need --relay");
   if (!o.dial && (o.expect_peer || o.ping || o.echo_bytes || o.half_close || o.reset || o.hold_secs))
     bad_args("--expect-peer/--ping/--echo-bytes/--half-close-test/--reset-test/--hold need --dial");
   if (o.timeout_secs == 0) o.timeout_secs = o.dial ? 60 : 600;
@@ -256,6 +277,17 @@ class Peer {
     }
     if (opts_.agent) cfg.agent_version = *opts_.agent;
     if (opts_.ping_interval_ms) cfg.ping.interval = std::chrono::milliseconds(*opts_.ping_interval_ms);
+    cfg.dcutr.enabled = opts_.dcutr;
+    if (opts_.relay) {
+      cfg.relay_server.enabled = true;
+      auto& l = cfg.relay_server.limits;
+      if (opts_.relay_no_limits) {
+        l.max_circuit_bytes = 0;
+        l.max_circuit_duration = {};
+      }
+      if (opts_.relay_data_limit) l.max_circuit_bytes = *opts_.relay_data_limit;
+      if (opts_.relay_duration_limit) l.max_circuit_duration = std::chrono::seconds(*opts_.relay_duration_limit);
+    }
     auto h = Host::create(ioc_.get_executor(), std::move(cfg));
     if (!h) {
       Json("error").str("code", code_name(h.error())).str("message", h.error().message()).print();
@@ -265,6 +297,10 @@ class Peer {
     host_->set_handler(echo_protocol, [this](Stream s) { return serve_echo(std::move(s)); });
     host_->set_handler(sink_protocol, [this](Stream s) { return serve_sink(std::move(s)); });
     host_->set_handler(reset_protocol, [this](Stream s) { return serve_reset(std::move(s)); });
+    // Synchronous: the circuit addresses are known when listen_via_relay() returns.
+    host_->add_observer([this](const HostEvent& ev) {
+      if (auto* r = std::get_if<ReservationChanged>(&ev); r && !r->circuit_addrs.empty()) circuit_addrs_ = r->circuit_addrs;
+    });
     return true;
   }
 
@@ -278,7 +314,21 @@ class Peer {
     if (!opts_.listen.empty()) {
       std::vector<std::string> addrs;
       for (const auto& a : host_->listen_addrs()) addrs.push_back(a.with_peer_id(host_->id()).to_string());
-      Json("listening").str("peerId", host_->id().to_base58()).strs("addrs", addrs).boolean("relay", false).print();
+      Json("listening").str("peerId", host_->id().to_base58()).strs("addrs", addrs).boolean("relay", opts_.relay).print();
+    }
+    if (opts_.relay_listen) {
+      std::string detail;
+      auto relay = Multiaddr::parse(*opts_.relay_listen, &detail);
+      if (!relay) bad_args("--relay-listen " + *opts_.relay_listen + ": " + detail);
+      if (!relay->peer_id()) bad_args("--relay-listen needs the relay address with /p2p/<relay id>");
+      auto r = co_await host_->listen_via_relay(*relay);
+      if (!r || circuit_addrs_.empty())
+        co_await finish(1, fail(r ? "no_circuit_addrs" : code_name(r.error()),
+                                "no reservation on " + *opts_.relay_listen + ": " +
+                                    (r ? std::string("no circuit address") : r.error().message())));
+      std::vector<std::string> addrs;
+      for (const auto& a : circuit_addrs_) addrs.push_back(a.to_string());
+      Json("reserved").str("peerId", host_->id().to_base58()).str("relay", *opts_.relay_listen).strs("addrs", addrs).print();
     }
     if (!opts_.dial) co_return;  // serve until a signal or the timeout
     auto err = co_await run_dialer();
@@ -351,6 +401,24 @@ class Peer {
       } else if (auto* pf = std::get_if<PingFailed>(&*ev)) {
         Json("ping_failed").str("peerId", pf->connection.peer.to_base58()).str("code", code_name(pf->error))
             .str("message", pf->error.message()).print();
+      } else if (auto* rc = std::get_if<ReservationChanged>(&*ev)) {
+        std::vector<std::string> addrs;
+        for (const auto& a : rc->circuit_addrs) addrs.push_back(a.to_string());
+        Json("reservation_changed").str("kind", to_string(rc->kind)).str("relay", rc->relay.to_string())
+            .strs("addrs", addrs).str("reason", rc->reason).print();
+      } else if (auto* rs = std::get_if<RelayServerEvent>(&*ev)) {
+        static const char* kinds[] = {"reservation_accepted", "reservation_refused", "reservation_ended",
+                                      "circuit_accepted", "circuit_refused", "circuit_ended"};
+        Json j("relay");
+        j.str("kind", kinds[static_cast<int>(rs->kind)]).str("peerId", rs->peer.to_base58());
+        if (rs->dst) j.str("dst", rs->dst->to_base58());
+        j.str("detail", rs->detail).print();
+      } else if (auto* hs = std::get_if<HolePunchSucceeded>(&*ev)) {
+        Json j("direct");
+        conn_fields(j, hs->direct).num("attempts", hs->attempts).print();
+      } else if (auto* hf = std::get_if<HolePunchFailed>(&*ev)) {
+        Json("hole_punch_failed").str("peerId", hf->relayed.peer.to_base58()).num("attempts", hf->attempts)
+            .str("message", hf->error.message()).str("diagnosis", hf->diagnosis).print();
       }
     }
   }
@@ -646,6 +714,7 @@ class Peer {
   std::unique_ptr<Host> host_;
   std::map<std::string, IdentifyInfo> identified_;
   std::optional<std::string> dial_failure_detail_;
+  std::vector<Multiaddr> circuit_addrs_;
   bool finishing_ = false;
 };
 

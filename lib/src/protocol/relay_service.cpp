@@ -225,8 +225,9 @@ struct RelayServer::Impl : std::enable_shared_from_this<RelayServer::Impl> {
     LP2P_LOG(info, "relay") << "circuit " << id << " open: " << conn.peer.to_base58() << " -> " << dst->to_base58();
     host->emit(RelayServerEvent{RelayServerEvent::Kind::circuit_accepted, conn.peer, *dst, {}});
     const auto why = co_await bridge(s, *stop, id, grant->deadline);
+    const auto bytes = table.circuit_bytes(id);  // before circuit_closed(), which forgets the circuit
     table.circuit_closed(id);
-    LP2P_LOG(info, "relay") << "circuit " << id << " closed: " << why << " (" << table.circuit_bytes(id) << " bytes)";
+    LP2P_LOG(info, "relay") << "circuit " << id << " closed: " << why << " (" << bytes << " bytes)";
     host->emit(RelayServerEvent{RelayServerEvent::Kind::circuit_ended, conn.peer, *dst, why});
   }
 
