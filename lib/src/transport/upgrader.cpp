@@ -86,7 +86,11 @@ asio::awaitable<result<void>> drive(io::ByteStream& s, noise::Handshake& hs) {
       if (auto w = co_await s.write_all(out); !w) co_return w.error();
     if (hs.finished()) co_return result<void>{};
     auto r = co_await s.read_some(buf);
-    if (!r) co_return r.error();
+    if (!r) {
+      // As in NoiseStream::read_some: EOF inside a frame is a truncated message.
+      if (r.error() == asio::error::eof && hs.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
+      co_return r.error();
+    }
     if (auto fed = hs.on_bytes(BytesView(buf.data(), *r)); !fed) co_return fed.error();
   }
 }
