@@ -119,7 +119,9 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
 
   // 2. Noise XX.
   if (auto r = co_await drive(*stream, hs); !r) {
-    if (detail) {
+    // Cancelled (the caller's deadline or shutdown): the caller knows why; a detail saying "noise handshake
+    // failed: Operation canceled" would hide that it was a timeout.
+    if (detail && r.error() != asio::error::operation_aborted) {
       if (r.error() == noise::error::peer_id_mismatch && params.expected_peer && hs.remote_peer())
         *detail = "peer id mismatch: expected " + params.expected_peer->to_base58() + ", got " +
                   hs.remote_peer()->to_base58();
@@ -145,7 +147,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     std::vector<std::string> supported{std::string(yamux_protocol_id)};
     auto n = co_await select_inbound(std::move(secure), std::move(supported));
     if (!n) {
-      if (detail) *detail = "muxer negotiation failed: " + n.error().message();
+      if (detail && n.error() != asio::error::operation_aborted) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();
     }
     muxed = std::move(n->stream);
