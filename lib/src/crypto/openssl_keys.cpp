@@ -229,12 +229,30 @@ result<Bytes> rsa_public(BytesView raw) {
   return der([&](unsigned char** out) { return i2d_PUBKEY(k->get(), out); });
 }
 
+/// Pairwise consistency test (what FIPS 140 asks of a key it loads): a signature made with the private
+/// values must verify under the public ones. OpenSSL's full check (EVP_PKEY_pairwise_check) would also
+/// run primality tests, slow for 4096-bit keys; this costs one signature and catches what matters, a key
+/// that signs garbage (e.g. a corrupt d and CRT values: OpenSSL then falls back from CRT to d, and the
+/// signature does not verify, so every peer would reject our handshakes).
+bool rsa_signs_consistently(EVP_PKEY* k) {
+  static constexpr unsigned char msg[] = "lp2p RSA pairwise consistency test";
+  MdCtx sign(EVP_MD_CTX_new());
+  MdCtx verify(EVP_MD_CTX_new());
+  if (!sign || !verify) internal_failure("EVP_MD_CTX_new");
+  auto len = static_cast<std::size_t>(EVP_PKEY_get_size(k));
+  Bytes sig(len);
+  // Init and sign fail for a key whose values OpenSSL cannot use at all: that is bad input, not a bug.
+  return EVP_DigestSignInit_ex(sign.get(), nullptr, "SHA256", nullptr, nullptr, k, nullptr) == 1 &&
+         EVP_DigestSign(sign.get(), sig.data(), &len, msg, sizeof msg - 1) == 1 &&
+         EVP_DigestVerifyInit_ex(verify.get(), nullptr, "SHA256", nullptr, nullptr, k, nullptr) == 1 &&
+         EVP_DigestVerify(verify.get(), sig.data(), len, msg, sizeof msg - 1) == 1;
+}
+
 result<PrivateParts> rsa_private(BytesView raw) {
-  // No consistency check of the CRT values: OpenSSL's would run primality tests (slow for 4096 bits),
-  // and a corrupt local key file only makes signatures that peers reject.
   auto k = parse_private_der(raw, EVP_PKEY_RSA, "RSA");
   if (!k) return k.error();
   if (auto c = check_rsa_bits(k->get()); !c) return c.error();
+  if (!rsa_signs_consistently(k->get())) return rejected(error::key_mismatch);
   auto pub = der([&](unsigned char** out) { return i2d_PUBKEY(k->get(), out); });
   auto s = std::make_shared<Secret>();
   s->type = KeyType::rsa;

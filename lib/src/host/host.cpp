@@ -133,6 +133,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   /// Registers an upgraded connection and runs it until it ends.
   result<std::shared_ptr<Connection>> add_connection(transport::Upgraded up, Multiaddr local, Multiaddr remote,
                                                      Direction dir, bool relayed) {
+    // An upgrade still in flight when stop() ran must not revive the host with a live connection.
+    if (stopped) {
+      up.mux->abort();
+      return error_code(host::error::stopped);
+    }
     if (connections.size() >= config.limits.max_connections) {
       up.mux->abort();
       return error_code(host::error::connection_limit);

@@ -88,7 +88,11 @@ asio::awaitable<result<void>> drive(io::ByteStream& s, noise::Handshake& hs) {
       if (auto w = co_await s.write_all(out); !w) co_return w.error();
     if (hs.finished()) co_return result<void>{};
     auto r = co_await s.read_some(buf);
-    if (!r) co_return r.error();
+    if (!r) {
+      // As in NoiseStream::read_some: EOF inside a frame is a truncated message.
+      if (r.error() == asio::error::eof && hs.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
+      co_return r.error();
+    }
     if (auto fed = hs.on_bytes(BytesView(buf.data(), *r)); !fed) co_return fed.error();
   }
 }
@@ -117,7 +121,9 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
 
   // 2. Noise XX.
   if (auto r = co_await drive(*stream, hs); !r) {
-    if (detail) {
+    // Cancelled (the caller's deadline or shutdown): the caller knows why; a detail saying "noise handshake
+    // failed: Operation canceled" would hide that it was a timeout.
+    if (detail && r.error() != asio::error::operation_aborted) {
       if (r.error() == noise::error::peer_id_mismatch && params.expected_peer && hs.remote_peer())
         *detail = "peer id mismatch: expected " + params.expected_peer->to_base58() + ", got " +
                   hs.remote_peer()->to_base58();
@@ -143,7 +149,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     std::vector<std::string> supported{std::string(yamux_protocol_id)};
     auto n = co_await select_inbound(std::move(secure), std::move(supported));
     if (!n) {
-      if (detail) *detail = "muxer negotiation failed: " + n.error().message();
+      if (detail && n.error() != asio::error::operation_aborted) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();
     }
     muxed = std::move(n->stream);

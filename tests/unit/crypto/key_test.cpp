@@ -550,6 +550,17 @@ TEST_CASE("rejections: one per error enumerator", "[crypto][key][errors]") {
     std::copy(other.end() - 65, other.end(), sec1.end() - 65);
     REQUIRE_ERR(Keypair::decode_private_protobuf(key_protobuf(KeyType::ecdsa, sec1)), error::key_mismatch);
   }
+  SECTION("key_mismatch: RSA private key whose d and q do not belong to its modulus") {
+    // Found by fuzz_private_key (corpus regress-rsa-bad-d-q): with q corrupted OpenSSL's CRT result fails its
+    // own check and it signs with d instead, which is corrupted too, so the key signs garbage. Offsets
+    // inside go_rsa_private's PKCS#1 body: d spans [273, 532], q spans [665, 796].
+    const Bytes rsa_priv = vec("go_rsa_private");
+    Bytes pkcs1(rsa_priv.begin() + 5, rsa_priv.end());
+    REQUIRE_OK(Keypair::decode_private_protobuf(key_protobuf(KeyType::rsa, pkcs1)));
+    pkcs1[400] ^= 0x10;
+    pkcs1[730] ^= 0x10;
+    REQUIRE_ERR(Keypair::decode_private_protobuf(key_protobuf(KeyType::rsa, pkcs1)), error::key_mismatch);
+  }
   SECTION("malformed_signature and invalid_signature") {
     for (const auto& kp : one_key_per_type()) {
       INFO("key type " << to_string(kp.type()));

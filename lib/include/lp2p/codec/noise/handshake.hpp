@@ -73,6 +73,9 @@ class Handshake {
   /// How many more bytes the current message needs (a read-size hint; 0 when finished).
   std::size_t bytes_needed() const noexcept;
   bool finished() const noexcept;
+  /// Wire bytes received and not yet consumed as a whole message: non-zero at EOF means the peer hung
+  /// up in the middle of a frame (a truncated message, not an orderly close).
+  std::size_t buffered() const noexcept { return frames_.buffered(); }
   /// The authenticated peer, once its payload verified (also after a peer_id_mismatch, for the log).
   const std::optional<PeerId>& remote_peer() const noexcept { return remote_peer_; }
 
