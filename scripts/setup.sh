@@ -3,7 +3,7 @@
 # Usage: scripts/setup.sh [build|test]   - 'test' adds the packages the test suite needs.
 set -euo pipefail
 need=(cmake ninja-build g++ pkg-config ccache libboost1.81-dev libboost-program-options1.81-dev
-      libssl-dev libprotobuf-dev protobuf-compiler libsodium-dev)
+      libssl-dev libprotobuf-dev protobuf-compiler libsodium-dev catch2)
 if [[ "${1:-build}" == test ]]; then
   # clang + its runtime for the libFuzzer build; iproute2/nftables/conntrack for the NAT lab;
   # nodejs/npm for the js-libp2p interop tests.
