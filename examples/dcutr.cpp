@@ -41,7 +41,12 @@ int main(int argc, char** argv) {
       "port", po::value<unsigned>()->default_value(0), "TCP port to listen on (0: any)")(
       "exit-after-result", po::bool_switch(), "exit once the RESULT line is printed")(
       "ping-interval", po::value<unsigned>()->default_value(15), "seconds between keep-alive pings (rust: 15)")(
-      "timeout", po::value<unsigned>()->default_value(0), "give up after this many seconds (0: never)");
+      "timeout", po::value<unsigned>()->default_value(0), "give up after this many seconds (0: never)")(
+      "spray", po::value<std::string>()->default_value("on"),
+      "on|off: the birthday spray (/lp2p/dcutr-spray/1.0.0) when one side's NAT is endpoint-dependent")(
+      "spray-k", po::value<unsigned>(), "sockets from fresh ports per round when our NAT is endpoint-dependent")(
+      "spray-m", po::value<unsigned>(), "sockets from our listening port per round when the peer's NAT is")(
+      "spray-rounds", po::value<unsigned>(), "spray rounds per hole punch");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -85,6 +90,15 @@ int main(int argc, char** argv) {
   cfg.protocol_version = "/TODO/0.0.1";
   cfg.listen = {lp2p::Multiaddr::parse("/ip4/0.0.0.0/tcp/" + std::to_string(vm["port"].as<unsigned>())).value()};
   const bool exit_after = vm["exit-after-result"].as<bool>();
+  const auto spray = vm["spray"].as<std::string>();
+  if (spray != "on" && spray != "off") {
+    std::cerr << "dcutr: --spray must be on or off\n";
+    return 2;
+  }
+  cfg.dcutr.spray.enabled = spray == "on";
+  if (vm.count("spray-k")) cfg.dcutr.spray.k = vm["spray-k"].as<unsigned>();
+  if (vm.count("spray-m")) cfg.dcutr.spray.m = vm["spray-m"].as<unsigned>();
+  if (vm.count("spray-rounds")) cfg.dcutr.spray.max_rounds = vm["spray-rounds"].as<unsigned>();
   cfg.ping.interval = std::chrono::seconds(std::max(1u, vm["ping-interval"].as<unsigned>()));
   cfg.ping.timeout = std::min<std::chrono::milliseconds>(cfg.ping.timeout, cfg.ping.interval * 2);
 
@@ -93,6 +107,9 @@ int main(int argc, char** argv) {
   int status = 1;
   bool done = false;
   std::optional<std::chrono::microseconds> rtt_relayed, rtt_direct;
+  // From the relayed connection to the direct one (what the punch cost), for scripts/bench_spray.sh.
+  std::optional<std::chrono::steady_clock::time_point> relayed_at;
+  std::optional<std::chrono::milliseconds> punch_time;
 
   auto result = [&](const char* kind, const lp2p::PeerId& peer, int code) {
     if (done) return;
@@ -100,7 +117,8 @@ int main(int argc, char** argv) {
     status = code;
     std::cout << "RESULT " << kind << " peer=" << peer.to_base58()
               << " rtt_relayed_us=" << (rtt_relayed ? std::to_string(rtt_relayed->count()) : "-")
-              << " rtt_direct_us=" << (rtt_direct ? std::to_string(rtt_direct->count()) : "-") << std::endl;
+              << " rtt_direct_us=" << (rtt_direct ? std::to_string(rtt_direct->count()) : "-")
+              << " punch_ms=" << (punch_time ? std::to_string(punch_time->count()) : "-") << std::endl;
     if (exit_after) ioc.stop();
   };
 
@@ -124,6 +142,7 @@ int main(int argc, char** argv) {
         for (;;) {
           auto ev = co_await host->next_event();
           if (!ev) co_return;
+          if (auto* m = std::get_if<lp2p::NatMappingClassified>(&*ev)) say(lp2p::describe(*m));
           if (auto* id = std::get_if<lp2p::IdentifyReceived>(&*ev); id && id->connection.peer == *relay->peer_id()) {
             say("Relay told us our observed address address=" +
                 (id->info.observed_addr ? id->info.observed_addr->to_string() : std::string("none")));
@@ -140,6 +159,7 @@ int main(int argc, char** argv) {
             result("failed", *remote, 1);
             co_return;
           }
+          relayed_at = std::chrono::steady_clock::now();
           auto rtt = co_await host->ping(*remote);
           if (rtt) rtt_relayed = *rtt;
         }
@@ -159,6 +179,7 @@ int main(int argc, char** argv) {
                   }
                 } else if constexpr (std::is_same_v<E, lp2p::ConnectionEstablished>) {
                   say("Established new connection peer=" + e.connection.peer.to_base58() + " endpoint=" + endpoint(e.connection));
+                  if (e.connection.relayed && !relayed_at) relayed_at = std::chrono::steady_clock::now();
                 } else if constexpr (std::is_same_v<E, lp2p::ConnectionClosed>) {
                   say("Connection closed peer=" + e.connection.peer.to_base58() + " endpoint=" + endpoint(e.connection) +
                       " reason=" + e.reason.message());
@@ -170,6 +191,8 @@ int main(int argc, char** argv) {
                   say("Hole punch succeeded: direct connection " + e.direct.local_addr.to_string() + " <-> " +
                       e.direct.remote_addr.to_string() + " after " + std::to_string(e.attempts) + " attempt(s) in " +
                       std::to_string(e.elapsed.count()) + " ms");
+                  if (relayed_at)
+                    punch_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *relayed_at);
                   asio::co_spawn(ioc, [&, peer = e.relayed.peer]() -> asio::awaitable<void> {
                     auto rtt = co_await host->ping(peer);
                     if (rtt) rtt_direct = *rtt;
@@ -183,6 +206,8 @@ int main(int argc, char** argv) {
                     if (rtt) rtt_relayed = *rtt;
                     result("relayed", peer, 3);
                   }, asio::detached);
+                } else if constexpr (std::is_same_v<E, lp2p::NatMappingClassified>) {
+                  say(lp2p::describe(e));
                 } else if constexpr (std::is_same_v<E, lp2p::PingSucceeded>) {
                   if (e.connection.relayed) rtt_relayed = e.rtt;
                   else if (e.connection.peer != *relay->peer_id()) rtt_direct = e.rtt;

@@ -63,6 +63,11 @@ std::string describe(const HostEvent& event) {
         if constexpr (std::is_same_v<E, HolePunchFailed>)
           return "hole punch failed with " + e.relayed.peer.to_base58() + " after " + std::to_string(e.attempts) +
                  " attempt(s): " + e.error.message() + (e.diagnosis.empty() ? "" : "; " + e.diagnosis);
+        if constexpr (std::is_same_v<E, NatMappingClassified>)
+          return "NAT mapping: " + std::string(spray::to_string(e.kind)) +
+                 (e.public_ip.empty() ? std::string() : " public_ip=" + e.public_ip) +
+                 (e.port_max ? " ports=" + std::to_string(e.port_min) + "-" + std::to_string(e.port_max) : std::string()) +
+                 " observers=" + std::to_string(e.observers) + (e.explanation.empty() ? "" : ": " + e.explanation);
       },
       event);
 }

@@ -1,6 +1,7 @@
 #include "lp2p/host/host.hpp"
 
 #include "host/muxed_connection.hpp"
+#include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/noise/error.hpp"
 #include "lp2p/host/error.hpp"
@@ -60,6 +61,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<std::function<void(const HostEvent&)>> observers;
   std::vector<Multiaddr> circuit_addrs;  // from live relay reservations (ReservationChanged)
   std::deque<AddressObservation> observations;  // newest last, capped
+  NatMappingClassified mapping;                 // the last verdict over `observations`
   static constexpr std::size_t max_observations = 64;
   struct PunchExpectation {
     Multiaddr remote;
@@ -253,11 +255,27 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         if (comp.protocol == Protocol::tcp) local_port = static_cast<std::uint16_t>(std::stoul(comp.value_text()));
       observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
       if (observations.size() > max_observations) observations.pop_front();
+      classify_mapping();
     }
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
                                << received.agent_version << "', observed address "
                                << (received.observed_addr ? received.observed_addr->to_string() : std::string("none"));
     emit(IdentifyReceived{c->info, std::move(received)});
+  }
+
+  /// Re-classifies our NAT mapping after a new observation; reports a changed verdict.
+  void classify_mapping() {
+    std::vector<dcutr::Observation> obs;
+    for (const auto& o : observations) obs.push_back({o.observer, o.observed, o.local_port});
+    const auto r = spray::classify_mapping(obs, listen_addrs);
+    if (r.kind == mapping.kind && r.public_ip == mapping.public_ip && r.port_min == mapping.port_min &&
+        r.port_max == mapping.port_max)
+      return;
+    mapping = NatMappingClassified{r.kind, r.public_ip, r.port_min, r.port_max, r.observers, r.explanation};
+    LP2P_LOG(info, "host") << "NAT mapping classified as " << spray::to_string(r.kind)
+                           << (r.public_ip.empty() ? std::string() : " (public ip " + r.public_ip + ")") << ": "
+                           << r.explanation;
+    emit(mapping);
   }
 
   asio::awaitable<void> ping_loop(std::shared_ptr<Connection> c) {
@@ -475,6 +493,8 @@ asio::awaitable<result<void>> Host::listen_via_relay(const Multiaddr& relay) {
   co_return co_await impl->relay_client->listen(relay);
 }
 
+NatMappingClassified Host::nat_mapping() const { return impl_->mapping; }
+
 std::vector<AddressObservation> Host::observations() const {
   return {impl_->observations.begin(), impl_->observations.end()};
 }
@@ -515,6 +535,29 @@ asio::awaitable<result<ConnectionInfo>> Host::dial_direct(const Multiaddr& addre
   auto r = co_await impl->dial_new(address, expected, detail, as_initiator);
   if (!r) LP2P_LOG(debug, "host") << "direct dial " << address.to_string() << " failed: " << (detail.empty() ? r.error().message() : detail);
   co_return r;
+}
+
+asio::awaitable<result<ConnectionInfo>> Host::upgrade_socket(std::unique_ptr<io::TcpStream> socket, bool as_initiator,
+                                                            std::optional<PeerId> expected) {
+  auto impl = impl_;
+  if (impl->stopped) co_return error_code(host::error::stopped);
+  auto local = transport::to_multiaddr(socket->local_endpoint());
+  auto remote = transport::to_multiaddr(socket->remote_endpoint());
+  std::string detail;
+  transport::UpgradeParams params{
+      &impl->identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected, {}};
+  ++impl->pending_handshakes;
+  auto up = co_await io::with_timeout(transport::upgrade(std::move(socket), params, &detail), impl->config.timeouts.upgrade);
+  --impl->pending_handshakes;
+  if (!up) {
+    LP2P_LOG(info, "host") << "upgrade of socket " << local.to_string() << " <-> " << remote.to_string()
+                           << " failed: " << (detail.empty() ? up.error().message() : detail);
+    co_return up.error();
+  }
+  auto c = impl->add_connection(std::move(*up), std::move(local), std::move(remote),
+                                as_initiator ? Direction::outbound : Direction::inbound, false);
+  if (!c) co_return c.error();
+  co_return (*c)->info;
 }
 
 void Host::expect_punch(const Multiaddr& remote, const PeerId& peer, std::chrono::milliseconds ttl) {

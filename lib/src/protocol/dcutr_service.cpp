@@ -10,6 +10,7 @@
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
 #include "protocol/builtin.hpp"
+#include "protocol/spray_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -37,6 +38,7 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
   Host* host;
   HostConfig::Dcutr cfg;
   std::set<ConnectionId> punching;  // relayed connections with an upgrade in progress
+  std::shared_ptr<SprayService> spray;  // null when cfg.spray.enabled is false
 
   Impl(Host& h, const HostConfig::Dcutr& c) : host(&h), cfg(c) {}
 
@@ -171,6 +173,15 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
   /// B: we accepted the relayed connection, so we drive the exchange (up to max_attempts).
   asio::awaitable<void> initiate(ConnectionInfo relayed) {
     auto self = shared_from_this();
+    // lp2p peers first try the birthday spray (docs/dcutr-spray.md): it runs only when one side is
+    // endpoint-dependent, where the standard punch below cannot work; otherwise (or when the peer does not
+    // speak it) this costs one negotiation round trip and the standard punch follows.
+    std::string spray_note;
+    if (spray) {
+      auto o = co_await spray->run_as_b(relayed);
+      if (o.kind == SprayService::Outcome::Kind::direct) co_return;  // reported through succeeded()
+      if (o.kind != SprayService::Outcome::Kind::unsupported) spray_note = "spray: " + o.why;
+    }
     const auto start = std::chrono::steady_clock::now();
     dcutr::HolePunchAttempts attempts({cfg.max_attempts, cfg.attempt_timeout});
     error_code last;
@@ -204,11 +215,12 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
                                          : (last == io::error::timeout ? dcutr::AttemptOutcome::timed_out
                                                                        : dcutr::AttemptOutcome::dial_failed));
     }
-    fail(relayed, attempts.attempts(), last ? last : error_code(dcutr::error::attempts_exceeded));
+    fail(relayed, attempts.attempts(), last ? last : error_code(dcutr::error::attempts_exceeded), spray_note);
   }
 
-  void fail(const ConnectionInfo& relayed, unsigned attempts, error_code ec) {
+  void fail(const ConnectionInfo& relayed, unsigned attempts, error_code ec, const std::string& extra = {}) {
     auto why = diagnosis();
+    if (!extra.empty()) why += "; " + extra;
     LP2P_LOG(warn, "dcutr") << "hole punch with " << relayed.peer.to_base58() << " failed after " << attempts
                             << " attempt(s): " << ec.message() << ". " << why
                             << ". The relayed connection remains usable.";
@@ -296,6 +308,18 @@ std::shared_ptr<DcutrService> DcutrService::start(Host& host, const HostConfig::
   auto svc = std::make_shared<DcutrService>();
   svc->impl_ = std::make_shared<Impl>(host, config);
   std::weak_ptr<Impl> weak = svc->impl_;
+  if (config.spray.enabled) {
+    SprayService::Callbacks cb;
+    cb.candidates = [weak] {
+      auto impl = weak.lock();
+      return impl ? impl->our_candidates() : std::vector<Multiaddr>{};
+    };
+    cb.succeeded = [weak](const ConnectionInfo& relayed, const ConnectionInfo& direct, unsigned rounds,
+                          std::chrono::steady_clock::time_point start) {
+      if (auto impl = weak.lock()) impl->succeeded(relayed, direct, rounds, start);
+    };
+    svc->impl_->spray = SprayService::start(host, config, std::move(cb));
+  }
   host.set_handler(std::string(dcutr::protocol_id), [weak](Stream s) -> asio::awaitable<void> {
     if (auto impl = weak.lock()) co_await impl->respond(std::move(s));
   });

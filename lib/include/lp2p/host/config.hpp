@@ -67,6 +67,20 @@ struct HostConfig {
     /// After a successful punch the relayed connection is closed once it has had no open stream for this
     /// long (0: keep it).
     std::chrono::milliseconds close_relayed_after{5'000};
+    /// lp2p's birthday spray (`/lp2p/dcutr-spray/1.0.0`, docs/dcutr-spray.md) for a peer behind an
+    /// endpoint-dependent ("symmetric") NAT, where the standard punch cannot work. B offers it on the relayed
+    /// connection first; peers that do not speak it (every non-lp2p peer) get standard DCUtR. Off: the
+    /// protocol is neither offered nor answered.
+    struct Spray {
+      bool enabled = true;
+      unsigned k = 192;         ///< sockets from fresh ports per round when our NAT is endpoint-dependent (S)
+      unsigned m = 1024;        ///< sockets from our listening port per round when the peer's is (E)
+      unsigned max_rounds = 3;  ///< rounds per spray
+      std::chrono::milliseconds round_timeout{5'000};  ///< how long a round's SYNs stay alive
+      unsigned rounds_per_window = 6;                  ///< rounds per peer within `window`
+      std::chrono::milliseconds window{600'000};
+      std::size_t max_concurrent = 2;                  ///< sprays running at once (all peers)
+    } spray;
   } dcutr;
 
   /// open_stream with exactly one protocol does not wait for the peer's multistream answer: the proposal

@@ -1,6 +1,7 @@
 // What the host reports to the application, through Host::next_event().
 #pragma once
 
+#include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/core/multiaddr.hpp"
 #include "lp2p/core/peer_id.hpp"
 #include "lp2p/error.hpp"
@@ -71,6 +72,17 @@ struct HolePunchAttempt { ConnectionInfo relayed; unsigned attempt; std::vector<
 struct HolePunchSucceeded { ConnectionInfo relayed; ConnectionInfo direct; unsigned attempts; std::chrono::milliseconds elapsed; };
 struct HolePunchFailed { ConnectionInfo relayed; unsigned attempts; error_code error; std::string diagnosis; };
 
+/// Our NAT's TCP mapping, classified (spray::classify_mapping, docs/dcutr-spray.md §1) from the addresses
+/// peers observed us at; emitted when the verdict first appears and whenever it changes.
+struct NatMappingClassified {
+  spray::MappingKind kind = spray::MappingKind::unknown;
+  std::string public_ip;          ///< "" when unknown
+  std::uint16_t port_min = 0;     ///< public ports seen (0, 0: none)
+  std::uint16_t port_max = 0;
+  std::size_t observers = 0;
+  std::string explanation;
+};
+
 /// How a peer saw one of our addresses (identify's observedAddr over a direct connection).
 struct AddressObservation {
   Multiaddr observer;        ///< the peer's address on that connection
@@ -81,7 +93,7 @@ struct AddressObservation {
 using HostEvent = std::variant<ConnectionEstablished, ConnectionClosed, OutgoingConnectionFailed,
                                IncomingConnectionFailed, IdentifyReceived, PingSucceeded, PingFailed,
                                ListenAddressAdded, ReservationChanged, RelayServerEvent, HolePunchAttempt,
-                               HolePunchSucceeded, HolePunchFailed>;
+                               HolePunchSucceeded, HolePunchFailed, NatMappingClassified>;
 
 /// One line describing an event, for logs.
 std::string describe(const HostEvent& event);

@@ -9,6 +9,7 @@
 #include "lp2p/host/config.hpp"
 #include "lp2p/host/events.hpp"
 #include "lp2p/host/stream.hpp"
+#include "lp2p/io/tcp_stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -77,6 +78,9 @@ class Host {
 
   /// Our addresses as peers observed them over direct connections (identify), oldest first.
   std::vector<AddressObservation> observations() const;
+  /// Our NAT's TCP mapping as classified from observations() (docs/dcutr-spray.md §1); kind unknown until
+  /// a direct connection's identify told us our observed address. Also reported as NatMappingClassified.
+  NatMappingClassified nat_mapping() const;
 
   // ---- low-level, used by lp2p's own protocols (relay, DCUtR) ------------------------------------
   /// Opens a stream on one specific connection.
@@ -89,6 +93,10 @@ class Host {
   /// and upgrades it as initiator or responder (DCUtR's role override).
   boost::asio::awaitable<result<ConnectionInfo>> dial_direct(const Multiaddr& address, bool as_initiator,
                                                              std::optional<PeerId> expected);
+  /// Upgrades an already connected TCP socket (a spray's chosen socket) as initiator or responder and
+  /// registers it as a direct connection (outbound when initiator).
+  boost::asio::awaitable<result<ConnectionInfo>> upgrade_socket(std::unique_ptr<io::TcpStream> socket,
+                                                                bool as_initiator, std::optional<PeerId> expected);
   /// DCUtR side A: for `ttl`, an inbound TCP connection from `remote` (ip/tcp/port, no /p2p) is upgraded
   /// as initiator expecting `peer`: when B's punch SYN reaches our listener instead of meeting our own
   /// SYN, the roles must still be A = initiator, B = responder (else both sides wait as listeners).
