@@ -5,8 +5,12 @@
 #   a   both sites port-preserving NAT: the punch must succeed (direct connection, pings over it)
 #   b   field scenario 2: listener behind port-preserving NAT, dialer on the VPS (firewall admits new TCP
 #       only to 22 and 16111): the punch must succeed
-#   c   field scenario 1: listener behind a symmetric NAT: the punch fails cleanly, pings still cross the
-#       relay, and the diagnosis names the endpoint-dependent mapping
+#   c   field scenario 1: listener behind a symmetric NAT: the standard punch cannot work, lp2p's birthday
+#       spray (/lp2p/dcutr-spray/1.0.0, on by default) ends direct; the kernel shows the listener's socket
+#       from a fresh port and the dialer's listening port connected to router A's public address
+#       (tests/natlab/spray_lab_test.sh repeats it 20 times)
+#   c_off  the same with --spray off on both peers: the punch fails cleanly, pings still cross the relay,
+#       and the diagnosis names the endpoint-dependent mapping
 #   d   mapping loss: router A's conntrack table is flushed after the reservation; the listener notices,
 #       reconnects and re-reserves by itself, and a new dial then succeeds
 #   d2  the same with an established-TCP timeout on router A shorter than the idle time
@@ -18,7 +22,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: dcutr_lab_test.sh BIN_DIR SCENARIO}" && pwd)
-scenario=${2:?scenario a|b|c|d|d2|e|r}
+scenario=${2:?scenario a|b|c|c_off|d|d2|e|r}
 source "$here/lab.sh"
 lab_require
 
@@ -43,7 +47,7 @@ listen_port=40001 dial_port=16111   # the VPS firewall admits 16111, as in the f
 case $scenario in
   a) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   b) lab_up --nat-a preserving --dialer vps ;;
-  c) lab_up --nat-a symmetric --nat-b preserving --dialer siteb ;;
+  c|c_off) lab_up --nat-a symmetric --nat-b preserving --dialer siteb ;;
   d|r) lab_up --nat-a preserving --nat-b preserving --dialer siteb ;;
   d2) lab_up --nat-a preserving --nat-b preserving --dialer siteb --est-timeout-a 6 ;;
   e)
@@ -56,6 +60,8 @@ case $scenario in
 esac
 
 export LP2P_LOG=${LP2P_LOG:-info}
+spray_flags=()
+[[ $scenario == c_off ]] && spray_flags=(--spray off)
 if [[ $scenario == e ]]; then
   # js-libp2p counts 203.0.113.0/24 as private; --treat-as-public makes it announce and use lab addresses.
   lab_spawn relay relay "$js_peer" --relay --listen /ip4/0.0.0.0/tcp/4001 --seed $relay_seed \
@@ -73,7 +79,7 @@ ping_interval=15
 [[ $scenario == d ]] && ping_interval=3
 [[ $scenario == d2 ]] && ping_interval=10
 lab_spawn listener "$LAB_LISTENER_NS" "$bin/dcutr" --mode listen --secret-key-seed $listen_seed \
-  --relay-address "$relay_ma" --port $listen_port --ping-interval $ping_interval
+  --relay-address "$relay_ma" --port $listen_port --ping-interval $ping_interval "${spray_flags[@]}"
 check "listener reserved a slot at the relay" \
   lab_wait_log "$(lab_logfile listener)" 'Relay accepted our reservation request' 20 listener
 
@@ -105,7 +111,7 @@ if [[ $scenario == r ]]; then
 fi
 
 lab_spawn dialer "$LAB_DIALER_NS" "$bin/dcutr" --mode dial --secret-key-seed $dial_seed \
-  --relay-address "$relay_ma" --remote-peer-id "$listen_id" --port $dial_port --timeout 90
+  --relay-address "$relay_ma" --remote-peer-id "$listen_id" --port $dial_port --timeout 90 "${spray_flags[@]}"
 dial_log=$(lab_logfile dialer)
 lab_wait_log "$dial_log" '^RESULT' 100 dialer
 # Kernel evidence while both processes still run: established TCP sockets in each host's namespace.
@@ -119,6 +125,7 @@ grep -q '^RESULT direct' "$dial_log" && dial_rc=0
 grep -q '^RESULT failed' "$dial_log" && dial_rc=1
 grep -E 'RESULT|Hole punch|Established new connection' "$dial_log" | sed 's/^/  dialer: /'
 grep -E 'Hole punch|hole punch' "$(lab_logfile listener)" | sed 's/^/  listener: /'
+grep -E 'spray: (round|with)' "$dial_log" "$(lab_logfile listener)" | cut -c1-300 | sed 's/^/  /'
 
 listener_public=$LAB_LISTENER_PUBLIC_IP:$listen_port
 case $scenario in
@@ -133,6 +140,16 @@ case $scenario in
     check "direct ping RTT measured" grep -Eq 'RESULT direct .* rtt_direct_us=[0-9]+' "$dial_log"
     ;;
   c)
+    # S (the listener) sprays from fresh ephemeral ports; E (the dialer) from its listening port.
+    check "RESULT line says direct" grep -q '^RESULT direct' "$dial_log"
+    check "the spray made the direct connection" grep -Eq 'spray: round [0-9]+ .* succeeded after' "$dial_log"
+    check "kernel: dialer host has a TCP connection from its listening port to the listener's public address" \
+      grep -Eq "^$LAB_DIALER_IP:$dial_port $LAB_LISTENER_PUBLIC_IP:[0-9]+\$" <<<"$dialer_sockets"
+    check "kernel: listener host has a TCP connection to the dialer's public address and listening port" \
+      grep -Eq "^$LAB_LISTENER_IP:[0-9]+ $LAB_DIALER_PUBLIC_IP:$dial_port\$" <<<"$listener_sockets"
+    check "direct ping RTT measured" grep -Eq 'RESULT direct .* rtt_direct_us=[0-9]+' "$dial_log"
+    ;;
+  c_off)
     check "dialer ends relayed, not failed" test "$dial_rc" -eq 3
     check "RESULT line says relayed with a relayed ping RTT" grep -Eq '^RESULT relayed .* rtt_relayed_us=[0-9]+' "$dial_log"
     check "diagnosis names the endpoint-dependent mapping" \

@@ -188,11 +188,13 @@ struct SprayService::Impl : std::enable_shared_from_this<SprayService::Impl> {
     const auto t1 = Clock::now();
     if (!m) {
       out.why = "no OFFER from the peer: " + m.error().message();
+      LP2P_LOG(info, log_module) << relayed.peer.to_base58() << ": " << out.why << "; standard DCUtR only";
       co_return out;
     }
     auto theirs = spray::expect_offer(*m);
     if (!theirs) {
       out.why = "the peer refused: " + theirs.error().message();
+      LP2P_LOG(info, log_module) << relayed.peer.to_base58() << ": " << out.why << "; standard DCUtR only";
       co_return out;
     }
     const auto plan = spray::plan_spray(ours, *theirs, spray::Role::b, scfg);
@@ -277,7 +279,12 @@ struct SprayService::Impl : std::enable_shared_from_this<SprayService::Impl> {
     if (!co_await send(s, ours)) co_return;
     const auto plan = spray::plan_spray(ours, *theirs, spray::Role::a, scfg);
     LP2P_LOG(info, log_module) << "with " << relayed.peer.to_base58() << ": " << spray::describe(plan);
-    if (!plan.ok()) co_return;  // B computes the same and sends ABORT (or just closes)
+    if (!plan.ok()) {
+      // B computes the same plan and sends ABORT; wait for it, since ending the handler resets the stream
+      // and could discard our OFFER before B read it.
+      (void)co_await io::with_timeout(receive(s), cfg.attempt_timeout);
+      co_return;
+    }
     if (auto d = budget.begin_spray(relayed.peer, Clock::now()); !d) {
       LP2P_LOG(warn, log_module) << "spray with " << relayed.peer.to_base58() << " refused by our budget: " << d.why;
       co_await abort(s, spray::NoPlanReason::budget_denied, d.why);
