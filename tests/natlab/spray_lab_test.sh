@@ -10,7 +10,7 @@
 #          conntrack mapping that listener socket to exactly P. Fails below --min-direct (default 19).
 #   both   both sites behind symmetric NATs: no spray can meet; the punch must fail cleanly, stay relayed, and
 #          the diagnosis must say that both mappings are endpoint-dependent.
-# Prints one "RUN i direct|relayed|failed punch_ms=..." line per run and a final
+# Prints one "RUN i direct|relayed|failed punch_ms=.. rounds=.." line per run and a final
 #   SUMMARY runs=N direct=D median_ms=.. p90_ms=.. k=K m=M
 # (scripts/bench_spray.sh reads it). Exit: 0 pass, 1 fail, 77 skipped (no root/netns).
 set -uo pipefail
@@ -87,6 +87,7 @@ for ((i = 1; i <= runs; i++)); do
   kind=$(awk '/^RESULT/ {print $2; exit}' "$dial_log")
   punch_ms=$(sed -n 's/^RESULT .* punch_ms=\([0-9-]*\).*/\1/p' "$dial_log" | head -n 1)
   proven=0
+  rounds=$(grep -Ec 'spray: round [0-9]+ with .* (succeeded|failed) after' "$dial_log")
   if [[ $mode == spray ]]; then
     # The dialer (E) keeps its listening port; the listener (S) connected from some ephemeral port L that
     # router A mapped to public port P; the dialer must be connected to exactly that P.
@@ -101,7 +102,7 @@ for ((i = 1; i <= runs; i++)); do
       direct=$((direct + 1))
       [[ $punch_ms =~ ^[0-9]+$ ]] && times+=("$punch_ms")
     fi
-    echo "RUN $i ${kind:-none} punch_ms=${punch_ms:--} kernel: dialer $LAB_DIALER_IP:$dial_port <-> $LAB_IP_RA_WAN:${pub_port:-?}," \
+    echo "RUN $i ${kind:-none} punch_ms=${punch_ms:--} rounds=$rounds kernel: dialer $LAB_DIALER_IP:$dial_port <-> $LAB_IP_RA_WAN:${pub_port:-?}," \
       "listener $LAB_LISTENER_IP:${lport:-?} <-> $LAB_DIALER_PUBLIC_IP:$dial_port, router A maps ${lport:-?} -> ${nat:-?}" \
       "$( ((proven)) && echo "(direct proven)" || echo "(NOT proven)")"
     grep -E 'spray: round [0-9]+ .*(succeeded|failed) after' "$dial_log" | sed 's/^/    dialer: /' | cut -c1-220
