@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NAT lab test of the DCUtR birthday spray (/lp2p/dcutr-spray/1.0.0, docs/dcutr-spray.md) with the real lp2p
 # binaries: relay on the lab "internet", listener behind router A, dialer behind router B.
-# Usage: spray_lab_test.sh BIN_DIR MODE [--runs N] [--min-direct N] [--k K] [--m M]
+# Usage: spray_lab_test.sh BIN_DIR MODE [--runs N] [--min-direct N] [--k K] [--m M] [--rounds R]
 #   spray  field scenario 1: listener behind a symmetric NAT (masquerade fully-random), dialer behind a
 #          port-preserving NAT. N punches (default 20) on one lab topology and one relay, restarting only the
 #          two peers (and flushing both routers' conntrack tables) between runs; each run counts as direct
@@ -18,13 +18,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: spray_lab_test.sh BIN_DIR spray|both [options]}" && pwd)
 mode=${2:?mode spray|both}
 shift 2
-runs=20 min_direct=19 k="" m=""
+runs=20 min_direct=19 k="" m="" rounds_flag=""
 while (($#)); do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --min-direct) min_direct=$2; shift 2 ;;
     --k) k=$2; shift 2 ;;
     --m) m=$2; shift 2 ;;
+    --rounds) rounds_flag=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
 done
@@ -51,6 +52,7 @@ listen_port=40001 dial_port=16111
 spray_flags=()
 [[ -n $k ]] && spray_flags+=(--spray-k "$k")
 [[ -n $m ]] && spray_flags+=(--spray-m "$m")
+[[ -n $rounds_flag ]] && spray_flags+=(--spray-rounds "$rounds_flag")
 
 case $mode in
   spray) lab_up --nat-a symmetric --nat-b preserving --dialer siteb ;;
@@ -80,7 +82,14 @@ for ((i = 1; i <= runs; i++)); do
   lab_spawn dialer "$LAB_DIALER_NS" "$bin/dcutr" --mode dial --secret-key-seed $dial_seed \
     --relay-address "$relay_ma" --remote-peer-id "$listen_id" --port $dial_port --timeout 90 "${spray_flags[@]}"
   dial_log=$(lab_logfile dialer)
-  lab_wait_log "$dial_log" '^RESULT' 100 dialer
+  if [[ $mode == spray ]]; then
+    # A failed spray is followed by the standard punch (~30 s, bound to fail here): the run is over as soon
+    # as B ended the spray.
+    lab_wait_log "$dial_log" '^RESULT|ended the spray' 100 dialer
+    grep -q 'ended the spray' "$dial_log" && ! grep -q '^RESULT' "$dial_log" && sleep 0.5
+  else
+    lab_wait_log "$dial_log" '^RESULT' 100 dialer
+  fi
   # Kernel evidence while both processes still run.
   listener_sockets=$(lab_ss "$LAB_LISTENER_NS")
   dialer_sockets=$(lab_ss "$LAB_DIALER_NS")
