@@ -292,16 +292,23 @@ struct SprayService::Impl : std::enable_shared_from_this<SprayService::Impl> {
     }
     // B's next SYNC comes once its round ended; ours ends about as late (same round timeout).
     const auto wait = plan.round_timeout + cfg.attempt_timeout + std::chrono::seconds(5);
-    for (std::uint32_t round = 1; round <= plan.rounds; ++round) {
+    // One message per round (SYNC), then B's ABORT once its rounds are spent (or the stream just ends).
+    for (std::uint32_t round = 1;; ++round) {
       auto msg = co_await io::with_timeout(receive(s), std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-      if (!msg) break;
+      if (!msg) {
+        LP2P_LOG(info, log_module) << "spray with " << relayed.peer.to_base58() << " ended: " << msg.error().message();
+        break;
+      }
+      if (auto* a = std::get_if<spray::SprayAbort>(&*msg)) {
+        LP2P_LOG(info, log_module) << relayed.peer.to_base58() << " ended the spray (" << spray::to_string(a->reason)
+                                   << "): " << a->detail;
+        break;
+      }
       auto sync = spray::expect_sync(*msg, round);
-      if (!sync) {
-        if (auto* a = std::get_if<spray::SprayAbort>(&*msg))
-          LP2P_LOG(info, log_module) << relayed.peer.to_base58() << " ended the spray ("
-                                     << spray::to_string(a->reason) << "): " << a->detail;
-        else
-          LP2P_LOG(info, log_module) << "bad SYNC from " << relayed.peer.to_base58() << ": " << sync.error().message();
+      if (!sync || round > plan.rounds) {
+        LP2P_LOG(info, log_module) << "bad SYNC from " << relayed.peer.to_base58() << ": "
+                                   << (sync ? std::string("more rounds than planned") : sync.error().message());
+        co_await abort(s, spray::NoPlanReason::plan_mismatch, "unexpected SYNC");
         break;
       }
       if (auto v = spray::verify_sync(*sync, plan); !v) {
