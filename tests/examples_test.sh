@@ -24,6 +24,7 @@ check "peer-id garbage key file is refused" expect_exit '1|2' "$bin/peer-id" --k
 check "dcutr bad mode is refused" expect_exit 2 "$bin/dcutr" --mode sideways --secret-key-seed 1 --relay-address /ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN
 check "dcutr relay address without /p2p is refused" expect_exit 2 "$bin/dcutr" --mode listen --secret-key-seed 1 --relay-address /ip4/127.0.0.1/tcp/1
 check "dcutr dial without --remote-peer-id is refused" expect_exit 2 "$bin/dcutr" --mode dial --secret-key-seed 1 --relay-address /ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN
+check "dcutr --spray other than on|off is refused" expect_exit 2 "$bin/dcutr" --mode listen --secret-key-seed 1 --relay-address /ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN --spray maybe
 check "relay-server without --port is refused" expect_exit 2 "$bin/relay-server" --secret-key-seed 0
 check "perf with a bad transport is refused" expect_exit 2 "$bin/perf" --server-address 127.0.0.1:1 --transport quic
 echo "$pass passed, $fail failed"
