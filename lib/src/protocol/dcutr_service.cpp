@@ -173,6 +173,7 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
   /// B: we accepted the relayed connection, so we drive the exchange (up to max_attempts).
   asio::awaitable<void> initiate(ConnectionInfo relayed) {
     auto self = shared_from_this();
+    const auto start = std::chrono::steady_clock::now();  // the spray's negotiation counts in `elapsed` too
     // lp2p peers first try the birthday spray (docs/dcutr-spray.md): it runs only when one side is
     // endpoint-dependent, where the standard punch below cannot work; otherwise (or when the peer does not
     // speak it) this costs one negotiation round trip and the standard punch follows.
@@ -182,7 +183,6 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
       if (o.kind == SprayService::Outcome::Kind::direct) co_return;  // reported through succeeded()
       if (o.kind != SprayService::Outcome::Kind::unsupported) spray_note = "spray: " + o.why;
     }
-    const auto start = std::chrono::steady_clock::now();
     dcutr::HolePunchAttempts attempts({cfg.max_attempts, cfg.attempt_timeout});
     error_code last;
     while (!attempts.finished()) {
