@@ -69,22 +69,30 @@ struct PunchTarget {
   }
 };
 
-Bytes connect_body(std::vector<Bytes> addrs) {
-  dcutr::HolePunchMessage m;
-  m.type = dcutr::HolePunchMessage::Type::connect;
-  m.obs_addrs = std::move(addrs);
-  return dcutr::encode(m).value();
-}
-
-/// The uvarint-framed message exactly as `body` (no size check: the hostile side may exceed the limit).
-Bytes framed(const Bytes& body) {
-  Bytes out;
-  std::size_t n = body.size();
+void put_uvarint(Bytes& out, std::size_t n) {
   while (n >= 0x80) {
     out.push_back(static_cast<std::uint8_t>(n | 0x80));
     n >>= 7;
   }
   out.push_back(static_cast<std::uint8_t>(n));
+}
+
+/// A CONNECT body built by hand (type = 100, then field 2 per address): dcutr::encode refuses to build
+/// one above the 4096-byte limit, and the hostile side wants to.
+Bytes connect_body(const std::vector<Bytes>& addrs) {
+  Bytes out{0x08, 0x64};
+  for (const auto& a : addrs) {
+    out.push_back(0x12);
+    put_uvarint(out, a.size());
+    out.insert(out.end(), a.begin(), a.end());
+  }
+  return out;
+}
+
+/// The uvarint-framed message exactly as `body` (no size check: the hostile side may exceed the limit).
+Bytes framed(const Bytes& body) {
+  Bytes out;
+  put_uvarint(out, body.size());
   out.insert(out.end(), body.begin(), body.end());
   return out;
 }

@@ -244,6 +244,8 @@ TEST_CASE("limits: max_receive_buffer_per_connection refuses streams past it wit
   run_coro(ioc, [&]() -> asio::awaitable<void> {
     { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
     auto p = co_await raw_connect(*host, "127.0.66.1", nth_key(1));
+    const bool up = co_await eventually([&] { return host->connections().size() == 1; });
+    REQUIRE(up);
     const auto conn = host->connections().at(0).id;
     // The host's identify stream to us (reset by the RawPeer) must be gone before we count.
     const bool quiet = co_await eventually([&] { return host->stream_count(conn) == 0; });
@@ -255,7 +257,7 @@ TEST_CASE("limits: max_receive_buffer_per_connection refuses streams past it wit
     REQUIRE_OK(raw);
     std::vector<std::string> protocols{"/block/1.0.0"};
     auto n = co_await io::with_timeout(transport::select_outbound(std::move(*raw), std::move(protocols)), 5s);
-    REQUIRE_FALSE(n);
+    REQUIRE_FALSE(n.has_value());
     CHECK(n.error() == asio::error::connection_reset);
     CHECK(host->stream_count(conn) == 3);
     CHECK(host->connections().size() == 1);  // a refusal, not a protocol error

@@ -93,8 +93,8 @@ inline asio::awaitable<RawPeer> raw_connect(const Host& host, std::string source
       ex,
       [](std::shared_ptr<host_detail::MuxedConnection> m) -> asio::awaitable<void> {
         for (;;) {
-          auto s = co_await m->accept_stream();
-          if (!s) co_return;  // dropping the stream resets it
+          auto in = co_await m->accept_stream();
+          if (!in) co_return;  // dropping the stream resets it
         }
       }(p.mux),
       "raw peer accept");
