@@ -27,7 +27,8 @@
 //  - A WindowUpdate(SYN) grants initial_window + delta (rust); an RST is sent as WindowUpdate(RST) and a FIN
 //    as an empty Data(FIN).
 //  - Bounds: pending output is capped (write() stops at max_pending_output; peer-triggered replies fail the
-//    session past max_control_backlog); each stream buffers at most its receive window; the events one
+//    session past max_control_backlog); each stream buffers at most its receive window, all of them
+//    together at most max_connection_receive_window; the events one
 //    on_bytes call can queue are bounded by the input size (at most a few per 12-byte header).
 //  - Every peer violation: queue GoAway(protocol error), emit Failed(specific error), become closed().
 //
