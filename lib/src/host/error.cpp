@@ -9,6 +9,7 @@ const char* describe(error e) {
     case error::connection_limit: return "connection limit reached";
     case error::peer_connection_limit: return "per-peer connection limit reached";
     case error::pending_handshake_limit: return "too many inbound connections are still upgrading";
+    case error::ip_connection_limit: return "per-IP inbound connection limit reached";
     case error::stream_limit: return "too many inbound streams for this protocol";
     case error::no_peer_id: return "the address has no /p2p/<peer id> component";
     case error::unsupported_address: return "not a TCP multiaddr (/ip4|ip6|dns|dns4|dns6/.../tcp/PORT)";
@@ -28,6 +29,7 @@ condition classify(error e) {
     case error::connection_limit:
     case error::peer_connection_limit:
     case error::pending_handshake_limit:
+    case error::ip_connection_limit:
     case error::stream_limit: return condition::resource_limit;
     case error::ping_mismatch:
     case error::identify_invalid: return condition::protocol_violation;

@@ -41,6 +41,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     std::shared_ptr<MuxedConnection> mux;
     std::map<std::string, std::size_t, std::less<>> inbound_streams;  // running handlers per protocol
     std::unique_ptr<asio::steady_timer> ping_timer;
+    std::optional<asio::ip::address> inbound_ip;  // direct inbound connections: the remote IP (per-IP limit)
   };
 
   asio::any_io_executor ex;
@@ -54,6 +55,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::map<std::string, StreamHandler, std::less<>> handlers;  // application handlers
   ConnectionId next_connection_id = 1;
   std::size_t pending_handshakes = 0;
+  std::map<asio::ip::address, std::size_t> pending_per_ip;  // inbound handshakes by remote IP
   std::deque<HostEvent> events;
   io::Notify events_ready;
   std::size_t dropped = 0;
@@ -131,6 +133,39 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   }
 
   // ---- connections ---------------------------------------------------------------------------------
+
+  /// The yamux settings every connection gets: the per-connection buffer caps come from the limits.
+  yamux::Config yamux_config() const {
+    yamux::Config y;
+    y.max_connection_receive_window = config.limits.max_receive_buffer_per_connection;
+    y.max_pending_output = config.limits.max_send_buffer_per_connection;
+    return y;
+  }
+
+  /// Inbound TCP connections from `ip`: upgrading ones and established direct ones.
+  std::size_t inbound_from(const asio::ip::address& ip) const {
+    auto it = pending_per_ip.find(ip);
+    std::size_t n = it == pending_per_ip.end() ? 0 : it->second;
+    for (const auto& [cid, c] : connections) n += c->inbound_ip == ip;
+    return n;
+  }
+
+  /// Why an inbound TCP connection must be refused before its handshake, or nothing.
+  std::optional<std::pair<error_code, std::string>> inbound_refusal(const asio::ip::address& ip) const {
+    const auto& l = config.limits;
+    if (pending_handshakes >= l.max_pending_handshakes)
+      return std::pair{error_code(host::error::pending_handshake_limit),
+                       "pending handshake limit " + std::to_string(l.max_pending_handshakes) +
+                           " reached (limits.max_pending_handshakes)"};
+    if (connections.size() >= l.max_connections)
+      return std::pair{error_code(host::error::connection_limit),
+                       "connection limit " + std::to_string(l.max_connections) + " reached (limits.max_connections)"};
+    if ((l.limit_loopback_per_ip || !ip.is_loopback()) && inbound_from(ip) >= l.max_connections_per_ip)
+      return std::pair{error_code(host::error::ip_connection_limit),
+                       "per-IP connection limit " + std::to_string(l.max_connections_per_ip) + " reached for " +
+                           ip.to_string() + " (limits.max_connections_per_ip)"};
+    return std::nullopt;
+  }
 
   /// Registers an upgraded connection and runs it until it ends.
   result<std::shared_ptr<Connection>> add_connection(transport::Upgraded up, Multiaddr local, Multiaddr remote,
@@ -327,23 +362,28 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         LP2P_LOG(warn, "host") << "accept failed: " << s.error().message();
         continue;
       }
-      if (pending_handshakes >= config.limits.max_pending_handshakes) {
-        LP2P_LOG(warn, "host") << "dropping inbound connection from " << io::to_string((*s)->remote_endpoint())
-                               << ": " << pending_handshakes << " handshakes pending (limits.max_pending_handshakes)";
+      if (auto refusal = inbound_refusal((*s)->remote_endpoint().address())) {
+        // Refused before any handshake work: the limits must cost an attacker more than they cost us.
+        auto remote = transport::to_multiaddr((*s)->remote_endpoint());
+        LP2P_LOG(warn, "host") << "dropping inbound connection from " << remote.to_string() << ": " << refusal->second;
         (*s)->close();
+        emit(IncomingConnectionFailed{std::move(remote), refusal->first, std::move(refusal->second)});
         continue;
       }
+      // Counted here, not in the task, so that connections accepted in a burst see each other.
+      ++pending_handshakes;
+      ++pending_per_ip[(*s)->remote_endpoint().address()];
       io::spawn_detached(ex, handle_inbound(std::move(*s)), "inbound upgrade");
     }
   }
 
   asio::awaitable<void> handle_inbound(std::unique_ptr<io::TcpStream> sock) {
     auto self = shared_from_this();
-    ++pending_handshakes;
+    const auto ip = sock->remote_endpoint().address();  // pending_handshakes and pending_per_ip counted it
     auto local = transport::to_multiaddr(sock->local_endpoint());
     auto remote = transport::to_multiaddr(sock->remote_endpoint());
     std::string detail;
-    transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, {}};
+    transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, yamux_config()};
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(punch_expectations, [&](const PunchExpectation& e) { return e.until < now; });
     for (const auto& e : punch_expectations)
@@ -355,14 +395,28 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       }
     auto up = co_await io::with_timeout(transport::upgrade(std::move(sock), params, &detail), config.timeouts.upgrade);
     --pending_handshakes;
+    if (auto it = pending_per_ip.find(ip); it != pending_per_ip.end() && --it->second == 0) pending_per_ip.erase(it);
     if (!up) {
       if (detail.empty()) detail = up.error().message();
       LP2P_LOG(info, "host") << "inbound connection from " << remote.to_string() << " failed: " << detail;
       emit(IncomingConnectionFailed{remote, up.error(), detail});
       co_return;
     }
+    const auto peer = up->remote_peer;
     auto c = add_connection(std::move(*up), local, remote, Direction::inbound, false);
-    if (!c) LP2P_LOG(warn, "host") << "inbound connection from " << remote.to_string() << " refused: " << c.error().message();
+    if (!c) {
+      detail = c.error() == host::error::peer_connection_limit
+                   ? "per-peer connection limit " + std::to_string(config.limits.max_connections_per_peer) +
+                         " reached for " + peer.to_base58() + " (limits.max_connections_per_peer)"
+               : c.error() == host::error::connection_limit
+                   ? "connection limit " + std::to_string(config.limits.max_connections) +
+                         " reached (limits.max_connections)"
+                   : c.error().message();
+      LP2P_LOG(warn, "host") << "inbound connection from " << remote.to_string() << " refused: " << detail;
+      emit(IncomingConnectionFailed{remote, c.error(), detail});
+      co_return;
+    }
+    (*c)->inbound_ip = ip;
   }
 
   // ---- dialing ---------------------------------------------------------------------------------------
@@ -394,7 +448,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto local = transport::to_multiaddr((*sock)->local_endpoint());
     auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
     transport::UpgradeParams params{
-        &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer, {}};
+        &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer,
+        yamux_config()};
     auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
@@ -515,7 +570,8 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bo
   auto impl = impl_;
   std::string detail;
   transport::UpgradeParams params{
-      &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected, {}};
+      &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
+      impl->yamux_config()};
   auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
                                       impl->config.timeouts.upgrade);
   if (!up) {

@@ -85,6 +85,16 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     return text;
   }
 
+  /// Keeps the first max_punch_dials of the peer's candidates (its order is its preference).
+  void cap_dials(std::vector<Multiaddr>& theirs, std::size_t received, const PeerId& peer) const {
+    const std::size_t cap = std::max<std::size_t>(cfg.max_punch_dials, 1);
+    if (theirs.size() <= cap && received <= cap) return;
+    LP2P_LOG(warn, "dcutr") << peer.to_base58() << " sent " << received << " addresses (" << theirs.size()
+                            << " kept after filtering); dialing the first " << std::min(cap, theirs.size())
+                            << " (dcutr.max_punch_dials)";
+    if (theirs.size() > cap) theirs.resize(cap);
+  }
+
   std::optional<ConnectionInfo> direct_connection_to(const PeerId& peer) const {
     for (const auto& c : host->connections())
       if (c.peer == peer && !c.relayed) return c;
@@ -242,6 +252,7 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     if (auto c = dcutr::check_connect(*reply); !c) co_return c.error();
     auto theirs = dcutr::filter_remote_candidates(reply->obs_addrs);
     if (!theirs) co_return theirs.error();
+    cap_dials(*theirs, reply->obs_addrs.size(), relayed.peer);
     dcutr::HolePunchMessage sync;
     sync.type = dcutr::HolePunchMessage::Type::sync;
     if (auto w = co_await send(*s, sync); !w) co_return w.error();
@@ -268,13 +279,20 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
     }
     const auto start = std::chrono::steady_clock::now();
     auto connect = co_await io::with_timeout(receive(s), cfg.attempt_timeout);
-    if (!connect) co_return;
-    if (!dcutr::check_connect(*connect)) co_return;
+    if (connect) {
+      if (auto c = dcutr::check_connect(*connect); !c) connect = c.error();
+    }
+    if (!connect) {
+      // Returning resets the stream; the relayed connection stays.
+      LP2P_LOG(info, "dcutr") << "CONNECT from " << relayed.peer.to_base58() << " rejected: " << connect.error().message();
+      co_return;
+    }
     auto theirs = dcutr::filter_remote_candidates(connect->obs_addrs);
     if (!theirs) {
       LP2P_LOG(info, "dcutr") << "CONNECT from " << relayed.peer.to_base58() << " rejected: " << theirs.error().message();
       co_return;
     }
+    cap_dials(*theirs, connect->obs_addrs.size(), relayed.peer);
     auto ours = our_candidates();
     dcutr::HolePunchMessage reply;
     reply.type = dcutr::HolePunchMessage::Type::connect;
@@ -284,7 +302,13 @@ struct DcutrService::Impl : std::enable_shared_from_this<DcutrService::Impl> {
                               << "connection told us our observed address";
     if (!co_await send(s, reply)) co_return;
     auto sync = co_await io::with_timeout(receive(s), cfg.attempt_timeout);
-    if (!sync || !dcutr::check_sync(*sync)) co_return;
+    if (sync) {
+      if (auto c = dcutr::check_sync(*sync); !c) sync = c.error();
+    }
+    if (!sync) {
+      LP2P_LOG(info, "dcutr") << "SYNC from " << relayed.peer.to_base58() << " rejected: " << sync.error().message();
+      co_return;
+    }
     LP2P_LOG(info, "dcutr") << "SYNC from " << relayed.peer.to_base58() << ": dialing " << join(*theirs);
     if (theirs->empty()) co_return;
     for (const auto& a : *theirs) host->expect_punch(a, relayed.peer, cfg.attempt_timeout);

@@ -21,6 +21,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <map>
 
 namespace lp2p::protocol {
@@ -359,6 +360,26 @@ struct RelayClient::Impl : std::enable_shared_from_this<RelayClient::Impl> {
   Impl(Host& h, const HostConfig::RelayClient& c) : host(&h), cfg(c) {}
 
   // ---- stop: a relay brings us a circuit ---------------------------------------------------------
+  /// Answers a STOP we refuse: the status, then FIN (so the relay reads it before anything else; a reset
+  /// right behind it would make go and rust drop it unread), then the stream is reset once the relay has
+  /// closed its side or after 5 s, so a peer that never closes cannot keep it.
+  asio::awaitable<void> refuse_stop(Stream& s, relay::Status status) {
+    relay::StopMessage answer;
+    answer.type = relay::StopMessage::Type::status;
+    answer.status = status;
+    if (co_await send_stop(s, answer) && co_await s.close_write()) {
+      auto drain = [](Stream& st) -> asio::awaitable<result<void>> {
+        std::array<std::uint8_t, 256> buf{};
+        for (;;) {
+          auto n = co_await st.read_some(buf);
+          if (!n) co_return n.error();
+        }
+      };
+      (void)co_await io::with_timeout(drain(s), std::chrono::seconds(5));
+    }
+    s.reset();
+  }
+
   asio::awaitable<void> handle_stop(Stream s) {
     auto self = shared_from_this();
     const auto conn = s.connection();
@@ -368,8 +389,8 @@ struct RelayClient::Impl : std::enable_shared_from_this<RelayClient::Impl> {
     relay::StopMessage answer;
     answer.type = relay::StopMessage::Type::status;
     if (!msg || !relay::check_stop_request(*msg)) {
-      answer.status = relay::Status::malformed_message;
-      (void)co_await send_stop(s, answer);
+      LP2P_LOG(info, "relay") << "refusing circuit from " << conn.peer.to_base58() << ": malformed STOP message";
+      co_await refuse_stop(s, relay::Status::malformed_message);
       co_return;
     }
     auto src = PeerId::from_bytes(msg->peer->id);
@@ -377,8 +398,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<RelayClient::Impl> {
     if (!src || conn.relayed || k == keepers.end()) {
       // Circuits come only from relays we hold (or held) a reservation with.
       LP2P_LOG(info, "relay") << "refusing circuit from " << conn.peer.to_base58() << ": no reservation there";
-      answer.status = relay::Status::no_reservation;
-      (void)co_await send_stop(s, answer);
+      co_await refuse_stop(s, relay::Status::no_reservation);
       co_return;
     }
     answer.status = relay::Status::ok;

@@ -13,6 +13,9 @@
 #include "lp2p/codec/multistream/message.hpp"
 #include "lp2p/codec/noise/error.hpp"
 #include "lp2p/codec/noise/handshake.hpp"
+#include "lp2p/codec/noise/handshake_xx.hpp"
+#include "lp2p/codec/noise/payload.hpp"
+#include "lp2p/codec/noise/transport_framing.hpp"
 #include "lp2p/codec/yamux/error.hpp"
 #include "lp2p/codec/yamux/header.hpp"
 #include "lp2p/codec/yamux/session.hpp"
@@ -399,6 +402,96 @@ TEST_CASE("hostile: a Noise frame announcing more than is sent, then EOF", "[hos
       io::error::eof_before_frame_end);
 }
 
+/// Runs Noise XX as a raw initiator up to message 3 and sends `payload(our static key)` as its payload:
+/// the host (responder) is the one that must authenticate it.
+template <class MakePayload>
+asio::awaitable<std::unique_ptr<io::TcpStream>> noise_msg3_with(Host& h, MakePayload payload) {
+  auto tcp = co_await connect_raw(h);
+  const auto st = noise::X25519Keypair::generate();
+  noise::HandshakeXX xx(noise::Role::initiator, st);
+  auto b = ms_messages(multistream::protocol_id, noise::protocol_id);
+  auto m1 = xx.write_message(BytesView{});
+  REQUIRE_OK(m1);
+  { auto f_ = noise::append_frame(*m1, b); REQUIRE_OK(f_); }
+  co_await send_raw(*tcp, b);
+  multistream::MessageReader rd;
+  auto echo = co_await read_ms(*tcp, rd, 2);
+  REQUIRE(echo.size() == 2);
+  Bytes in = rd.take_buffered();
+  std::vector<std::uint8_t> buf(4096);
+  auto frame_len = [&] { return in.size() < 2 ? std::size_t{0} : std::size_t{2} + (in[0] << 8 | in[1]); };
+  while (in.size() < 2 || in.size() < frame_len()) {
+    auto r = co_await io::with_timeout(tcp->read_some(buf), 5s);
+    REQUIRE_OK(r);
+    in.insert(in.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*r));
+  }
+  auto m2 = xx.read_message(BytesView(in).subspan(2, frame_len() - 2));
+  REQUIRE_OK(m2);
+  auto m3 = xx.write_message(payload(BytesView(st.public_key)));
+  REQUIRE_OK(m3);
+  Bytes wire;
+  { auto f_ = noise::append_frame(*m3, wire); REQUIRE_OK(f_); }
+  co_await send_raw(*tcp, wire);
+  co_return tcp;
+}
+
+TEST_CASE("hostile: Noise message 3 with a bad identity payload", "[hostile][upgrade][noise]") {
+  SECTION("a signature over another static key") {
+    expect_upgrade_failure(
+        [](Host& h) {
+          return noise_msg3_with(h, [](BytesView) {
+            return noise::encode_payload(
+                noise::make_identity_payload(Keypair::from_secret_key_seed(2), noise::X25519Keypair::generate().public_key));
+          });
+        },
+        noise::error::bad_identity_signature, "noise handshake failed");
+  }
+  SECTION("a key whose PeerId is not the signer's (signed by another identity)") {
+    expect_upgrade_failure(
+        [](Host& h) {
+          return noise_msg3_with(h, [](BytesView ours) {
+            auto p = noise::make_identity_payload(Keypair::from_secret_key_seed(2), ours);
+            p.identity_key = Keypair::from_secret_key_seed(3).public_key().encode_protobuf();
+            return noise::encode_payload(p);
+          });
+        },
+        noise::error::bad_identity_signature);
+  }
+  SECTION("an unknown key type") {
+    expect_upgrade_failure(
+        [](Host& h) {
+          return noise_msg3_with(h, [](BytesView ours) {
+            auto p = noise::make_identity_payload(Keypair::from_secret_key_seed(2), ours);
+            p.identity_key = Bytes{0x08, 0x63, 0x12, 0x04, 0x01, 0x02, 0x03, 0x04};  // KeyType 99
+            return noise::encode_payload(p);
+          });
+        },
+        noise::error::unsupported_identity_key);
+  }
+  SECTION("an Ed25519 key of the wrong length") {
+    expect_upgrade_failure(
+        [](Host& h) {
+          return noise_msg3_with(h, [](BytesView ours) {
+            auto p = noise::make_identity_payload(Keypair::from_secret_key_seed(2), ours);
+            p.identity_key = Bytes{0x08, 0x01, 0x12, 0x04, 0x01, 0x02, 0x03, 0x04};
+            return noise::encode_payload(p);
+          });
+        },
+        noise::error::invalid_identity_key);
+  }
+  SECTION("no signature") {
+    expect_upgrade_failure(
+        [](Host& h) {
+          return noise_msg3_with(h, [](BytesView ours) {
+            auto p = noise::make_identity_payload(Keypair::from_secret_key_seed(2), ours);
+            p.identity_sig.clear();
+            return noise::encode_payload(p);
+          });
+        },
+        noise::error::missing_identity_signature);
+  }
+}
+
 // ---- established connection (yamux) --------------------------------------------------------------------
 
 TEST_CASE("hostile: yamux data beyond the stream's receive window", "[hostile][yamux]") {
@@ -436,6 +529,81 @@ TEST_CASE("hostile: yamux SYN with the host's stream-id parity", "[hostile][yamu
       yamux::error::stream_id_parity);
 }
 
+TEST_CASE("hostile: yamux SYN reusing an open stream id", "[hostile][yamux]") {
+  expect_connection_failure(
+      [](SecureClient& c) -> asio::awaitable<void> {
+        auto b = yamux_frame(yamux::FrameType::window_update, yamux::flags::syn, 1, 0);
+        auto again = yamux_frame(yamux::FrameType::window_update, yamux::flags::syn, 1, 0);
+        b.insert(b.end(), again.begin(), again.end());
+        auto w = co_await c.send(b);
+        REQUIRE_OK(w);
+      },
+      yamux::error::duplicate_stream_id);
+}
+
+TEST_CASE("hostile: yamux SYN for stream id 0", "[hostile][yamux]") {
+  expect_connection_failure(
+      [](SecureClient& c) -> asio::awaitable<void> {
+        auto w = co_await c.send(yamux_frame(yamux::FrameType::data, yamux::flags::syn, 0, 0));
+        REQUIRE_OK(w);
+      },
+      yamux::error::unexpected_frame_on_stream0);
+}
+
+TEST_CASE("hostile: a yamux Data frame above the frame size limit", "[hostile][yamux]") {
+  expect_connection_failure(
+      [](SecureClient& c) -> asio::awaitable<void> {
+        auto b = yamux_frame(yamux::FrameType::window_update, yamux::flags::syn, 1, 0);
+        auto d = yamux_frame(yamux::FrameType::data, 0, 1, yamux::Config{}.max_frame_body + 1);
+        b.insert(b.end(), d.begin(), d.end());
+        auto w = co_await c.send(b);  // the header alone is enough: no body follows
+        REQUIRE_OK(w);
+      },
+      yamux::error::frame_too_large);
+}
+
+TEST_CASE("hostile: spurious yamux ACKs, RSTs and frames for unknown streams are ignored", "[hostile][yamux]") {
+  // ACK-backlog abuse from the other side: ACKs for streams the host never opened, window updates and data
+  // for streams that do not exist. None may disturb the session (rust-yamux issue #110), and the data
+  // bodies must be skipped exactly, or the next header would be misread.
+  asio::io_context ioc;
+  auto host = Host::create(ioc.get_executor(), hostile_config()).value();
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    auto c = co_await connect_secure(*host, Step::all);
+    auto est = co_await wait_for<ConnectionEstablished>(*host);
+    Bytes b;
+    for (std::uint32_t id = 1001; id < 1301; id += 2) {
+      auto ack = yamux_frame(yamux::FrameType::window_update, yamux::flags::ack, id, 1000);
+      auto rst = yamux_frame(yamux::FrameType::window_update, yamux::flags::rst, id + 1000, 0);
+      auto data = yamux_frame(yamux::FrameType::data, 0, id + 2000, 16);
+      b.insert(b.end(), ack.begin(), ack.end());
+      b.insert(b.end(), rst.begin(), rst.end());
+      b.insert(b.end(), data.begin(), data.end());
+      b.insert(b.end(), 16, 0xee);
+    }
+    auto w = co_await c.send(b);
+    REQUIRE_OK(w);
+    auto p = co_await c.send(yamux_frame(yamux::FrameType::ping, yamux::flags::syn, 0, 777));
+    REQUIRE_OK(p);
+    bool pong = false;
+    while (!pong) {
+      auto f = co_await c.next_frame();
+      REQUIRE_OK(f);
+      if (f->type == yamux::FrameType::go_away) FAIL("GoAway");
+      pong = f->type == yamux::FrameType::ping && f->flags == yamux::flags::ack && f->length == 777;
+    }
+    CHECK(host->connections().size() == 1);
+    CHECK(host->stream_count(est.connection.id) <= 1);  // at most the host's own identify stream
+    auto shut = co_await c.tcp->shutdown_write();
+    REQUIRE_OK(shut);
+    auto closed = co_await wait_for<ConnectionClosed>(*host);
+    CHECK(closed.reason == yamux::error::transport_closed);
+    CHECK(host->connections().empty());
+    co_await host->stop();
+  }(), std::chrono::seconds(10));
+}
+
 TEST_CASE("hostile: unsolicited yamux pong", "[hostile][yamux]") {
   expect_connection_failure(
       [](SecureClient& c) -> asio::awaitable<void> {
@@ -463,10 +631,12 @@ TEST_CASE("hostile: a yamux SYN flood past max streams is refused with RST, the 
     (void)co_await wait_for<ConnectionEstablished>(*host);
 
     // 600 SYNs in batches of 50, with a pause so the host's accept loop keeps its backlog (256) empty: the
-    // binding limit is then yamux::Config::max_streams (512 streams, the host's own included). Even five
-    // batches arriving in one read stay under the backlog.
+    // binding limit is then the connection's receive window (64 MiB = 256 streams at 256 KiB; yamux's own
+    // max_streams, 512, is higher), the host's own streams included. Even five batches arriving in one read
+    // stay under the backlog.
     constexpr std::uint32_t total = 600;
-    constexpr std::size_t max_streams = yamux::Config{}.max_streams;
+    const std::size_t max_streams = std::min(yamux::Config{}.max_streams,
+                                             HostConfig{}.limits.max_receive_buffer_per_connection / yamux::initial_window);
     for (std::uint32_t batch = 0; batch < total / 50; ++batch) {
       Bytes b;
       for (std::uint32_t i = 0; i < 50; ++i) {

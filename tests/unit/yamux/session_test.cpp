@@ -513,7 +513,9 @@ TEST_CASE("yamux on_eof fails the session", "[yamux][session]") {
 }
 
 TEST_CASE("yamux ACK backlog is limited to 256 outbound streams", "[yamux][session]") {
-  Pair p;
+  Config c = quiet_config();
+  c.max_connection_receive_window = 512 * std::size_t{initial_window};  // not the binding limit here
+  Pair p(c, c);
   std::vector<StreamId> ids;
   for (int i = 0; i < 256; ++i) {
     auto id = p.client.s.open_stream(p.now);
@@ -554,6 +556,60 @@ TEST_CASE("yamux stream limit refuses inbound SYNs with RST", "[yamux][session]"
   DO_OK(p.client.s.reset(1));
   p.pump();
   DO_OK(p.server.s.open_stream(p.now));
+}
+
+TEST_CASE("yamux connection receive window: at the cap, one SYN more is refused with RST", "[yamux][session][limits]") {
+  // Three streams' worth of initial window: the 3rd stream fits exactly, the 4th does not.
+  Config sc = quiet_config();
+  sc.max_connection_receive_window = 3 * std::size_t{initial_window};
+  Pair p(quiet_config(), sc);
+  for (int i = 0; i < 4; ++i) DO_OK(p.client.s.open_stream(p.now));
+  p.pump();
+  CHECK(p.server.count<StreamOpened>() == 3);
+  CHECK(p.server.s.stream_count() == 3);
+  REQUIRE(p.client.count<StreamReset>() == 1);
+  CHECK(p.client.all<StreamReset>()[0].id == 7);
+  CHECK_FALSE(p.server.failure());
+  // Locally: open_stream at the cap fails with its own error (a resource limit).
+  DO_ERR(p.server.s.open_stream(p.now), error::connection_window_full);
+  DO_ERR(p.server.s.open_stream(p.now), condition::resource_limit);
+  // A freed stream gives its window back.
+  DO_OK(p.client.s.reset(1));
+  p.pump();
+  DO_OK(p.server.s.open_stream(p.now));
+  CHECK(p.server.s.stream_count() == 3);
+}
+
+TEST_CASE("yamux window auto-tuning stops at the connection receive window", "[yamux][session][limits]") {
+  Config sc = quiet_config();
+  sc.max_connection_receive_window = std::size_t{initial_window} + initial_window / 2;
+  Session s(Role::server, sc, t0());
+  // Open stream 1 and measure an RTT so that auto-tuning is active.
+  s.on_bytes(t0(), frame(FrameType::window_update, flags::syn, 1, 0));
+  REQUIRE(s.ping(t0()));
+  auto out = take_output(s);
+  auto hs = headers_of(out);
+  std::uint32_t ping_value = 0;
+  for (const auto& h : hs)
+    if (h.type == FrameType::ping) ping_value = h.length;
+  const auto t1 = t0() + std::chrono::milliseconds(10);
+  s.on_bytes(t1, frame(FrameType::ping, flags::ack, 0, ping_value));
+  (void)events_of(s);
+  // The peer sends a whole window at once and we read it all: the window would double (512 KiB) but the
+  // cap leaves room for 128 KiB of growth only.
+  Bytes d = frame(FrameType::data, 0, 1, initial_window);
+  const Bytes body = pattern(initial_window, 9);
+  d.insert(d.end(), body.begin(), body.end());
+  s.on_bytes(t1, d);
+  std::vector<std::uint8_t> buf(initial_window);
+  auto n = s.read(1, buf, t1);
+  REQUIRE_OK(n);
+  CHECK(*n == initial_window);
+  auto info = s.stream_info(1);
+  REQUIRE(info);
+  CHECK(info->max_receive_window == initial_window + initial_window / 2);
+  CHECK(info->receive_window == info->max_receive_window);
+  CHECK_FALSE(s.closed());
 }
 
 TEST_CASE("yamux rejects each peer violation with GoAway(protocol error)", "[yamux][session]") {

@@ -37,11 +37,23 @@ struct HostConfig {
     std::chrono::milliseconds timeout{20'000};   ///< rust default
   } ping;
 
+  /// Resource limits; docs/limits.md has the table of defaults and what each refusal looks like.
   struct Limits {
     std::size_t max_connections = 1024;           ///< all established connections
     std::size_t max_connections_per_peer = 8;     ///< a punch briefly needs 2 (relayed + direct)
+    /// Inbound TCP connections (upgrading or established) from one remote IP. A NAT'd site (an office, a
+    /// carrier-grade NAT) shares one IP among many honest peers, so this is twice go-libp2p's 8 per IPv4.
+    std::size_t max_connections_per_ip = 16;
+    /// Apply max_connections_per_ip to loopback peers too (go allowlists localhost; so do we by default).
+    bool limit_loopback_per_ip = false;
     std::size_t max_pending_handshakes = 128;     ///< inbound connections still upgrading
     std::size_t max_inbound_streams_per_protocol = 256;  ///< per connection, running handlers
+    /// Received bytes one connection may buffer (yamux receive window over all its streams). Past it,
+    /// inbound streams are refused with RST and windows stop growing; a peer sending beyond its window
+    /// is a protocol error (GoAway).
+    std::size_t max_receive_buffer_per_connection = 64 * 1024 * 1024;
+    /// Bytes queued for sending on one connection; writers past it wait (back-pressure).
+    std::size_t max_send_buffer_per_connection = 1024 * 1024;
     std::size_t event_queue = 1024;               ///< events kept for next_event(); more are dropped and counted
   } limits;
 
@@ -64,6 +76,9 @@ struct HostConfig {
     bool enabled = true;
     unsigned max_attempts = 3;
     std::chrono::milliseconds attempt_timeout{10'000};
+    /// Addresses dialed at once in one punch; the peer's further candidates are dropped (and logged), so a
+    /// CONNECT listing many addresses cannot turn us into a SYN cannon (rust dials 8 at a time).
+    std::size_t max_punch_dials = 8;
     /// After a successful punch the relayed connection is closed once it has had no open stream for this
     /// long (0: keep it).
     std::chrono::milliseconds close_relayed_after{5'000};

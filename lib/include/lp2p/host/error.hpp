@@ -11,6 +11,7 @@ enum class error {
   connection_limit,         ///< HostConfig::limits.max_connections reached (resource_limit)
   peer_connection_limit,    ///< HostConfig::limits.max_connections_per_peer reached (resource_limit)
   pending_handshake_limit,  ///< too many inbound connections still upgrading (resource_limit)
+  ip_connection_limit,      ///< HostConfig::limits.max_connections_per_ip reached (resource_limit)
   stream_limit,             ///< too many inbound streams running for one protocol (resource_limit)
   no_peer_id,               ///< the address has no /p2p/<id> and the peer is unknown (misuse)
   unsupported_address,      ///< not a TCP address lp2p can dial or listen on (misuse)

@@ -16,6 +16,7 @@ const char* describe(error e) {
     case error::session_frame_on_stream: return "yamux ping or go-away frame on a non-zero stream id";
     case error::unsolicited_pong: return "yamux ping response that was not requested or has the wrong value";
     case error::too_many_streams: return "yamux stream limit reached";
+    case error::connection_window_full: return "yamux connection receive window limit reached";
     case error::ack_backlog_full: return "yamux: too many outbound streams await an ACK";
     case error::stream_ids_exhausted: return "yamux stream ids exhausted";
     case error::send_queue_full: return "yamux control frame backlog is full (output not drained)";
@@ -35,6 +36,7 @@ const char* describe(error e) {
 condition classify(error e) {
   switch (e) {
     case error::too_many_streams:
+    case error::connection_window_full:
     case error::ack_backlog_full:
     case error::stream_ids_exhausted:
     case error::send_queue_full: return condition::resource_limit;

@@ -150,6 +150,10 @@ struct Session::Impl {
   void violation(error e) { fail(e, GoAwayCode::protocol_error); }
 
   // ---- stream helpers ----
+  /// Receive window granted over all streams: each has initial_window plus its auto-tuned growth.
+  std::size_t granted_window() const { return streams.size() * std::size_t{initial_window} + budget_used; }
+  /// Whether one more stream (initial_window of credit) fits under max_connection_receive_window.
+  bool room_for_stream() const { return granted_window() + initial_window <= cfg.max_connection_receive_window; }
   bool is_peer_id(StreamId id) const {
     // Clients use odd ids, servers even ones; the peer has the other role.
     return (id % 2 == 1) == (role == Role::server);
@@ -262,7 +266,7 @@ struct Session::Impl {
       if (find(id)) return violation(error::duplicate_stream_id);
       // rust: a first frame above the default credit is a protocol error.
       if (body > initial_window) return violation(error::window_exceeded);
-      if (local_go_away || streams.size() >= cfg.max_streams) {
+      if (local_go_away || streams.size() >= cfg.max_streams || !room_for_stream()) {
         // Refuse with RST (spec: "reply ... with the RST flag to reject the stream"); any data that came
         // with the SYN is dropped, later frames for the id are ignored as for any unknown stream.
         if (!emit_reply(FrameType::window_update, flags::rst, id, 0)) return;
@@ -351,8 +355,12 @@ struct Session::Impl {
     if (rtt && now - s.last_window_update < 2 * *rtt) {
       // The sender used half its credit in under two round trips: the window limits throughput.
       std::uint64_t grown = std::min<std::uint64_t>(std::uint64_t{s.recv_max} * 2, cfg.max_stream_window);
-      const std::size_t budget_left =
+      std::size_t budget_left =
           cfg.connection_window_budget > budget_used ? cfg.connection_window_budget - budget_used : 0;
+      const std::size_t granted = granted_window();
+      budget_left = std::min(budget_left, cfg.max_connection_receive_window > granted
+                                              ? cfg.max_connection_receive_window - granted
+                                              : std::size_t{0});
       grown = std::min<std::uint64_t>(grown, std::uint64_t{s.recv_max} + budget_left);
       if (grown > s.recv_max) {
         budget_used += static_cast<std::size_t>(grown - s.recv_max);
@@ -417,6 +425,7 @@ result<StreamId> Session::open_stream(Time now) {
   if (m.remote_go_away) return error_code(error::go_away_received_normal);
   if (m.unacked_outbound >= m.cfg.max_ack_backlog) return error_code(error::ack_backlog_full);
   if (m.streams.size() >= m.cfg.max_streams) return error_code(error::too_many_streams);
+  if (!m.room_for_stream()) return error_code(error::connection_window_full);
   if (m.next_id > max_window) return error_code(error::stream_ids_exhausted);
   m.now = now;
   const auto id = static_cast<StreamId>(m.next_id);

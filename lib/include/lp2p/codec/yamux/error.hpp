@@ -22,6 +22,7 @@ enum class error {
   unsolicited_pong,            ///< a Ping ACK we did not ask for, or with the wrong value
   // ---- local limits (resource_limit) ----
   too_many_streams,            ///< open_stream with Config::max_streams streams already open
+  connection_window_full,      ///< open_stream would grant receive window past max_connection_receive_window
   ack_backlog_full,            ///< open_stream with Config::max_ack_backlog outbound streams unacknowledged
   stream_ids_exhausted,        ///< no stream ids left of our parity
   send_queue_full,             ///< the peer made us queue more control frames than allowed (ping flood

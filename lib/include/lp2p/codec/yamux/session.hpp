@@ -16,7 +16,8 @@
 //  - An inbound stream is acknowledged lazily: the ACK flag rides on our first frame for that stream (data,
 //    window update, or FIN), as rust does and the libp2p spec recommends ("SHOULD NOT implicitly
 //    acknowledge streams but wait for the application to send the first DATA frame").
-//  - An inbound SYN beyond Config::max_streams (or after we sent GoAway) is refused with RST, not by
+//  - An inbound SYN beyond Config::max_streams or max_connection_receive_window (or after we sent GoAway)
+//    is refused with RST, not by
 //    killing the connection (rust sends GoAway(internal); the spec allows RST as refusal).
 //  - Pongs are strict (rust/js): an unrequested ACK ping or a wrong value fails the session.
 //  - Ping and GoAway frames must use stream id 0 (spec), else session_frame_on_stream.
@@ -26,7 +27,8 @@
 //  - A WindowUpdate(SYN) grants initial_window + delta (rust); an RST is sent as WindowUpdate(RST) and a FIN
 //    as an empty Data(FIN).
 //  - Bounds: pending output is capped (write() stops at max_pending_output; peer-triggered replies fail the
-//    session past max_control_backlog); each stream buffers at most its receive window; the events one
+//    session past max_control_backlog); each stream buffers at most its receive window, all of them
+//    together at most max_connection_receive_window; the events one
 //    on_bytes call can queue are bounded by the input size (at most a few per 12-byte header).
 //  - Every peer violation: queue GoAway(protocol error), emit Failed(specific error), become closed().
 //
@@ -74,6 +76,12 @@ struct Config {
   std::size_t connection_window_budget = 16 * 1024 * 1024;
   /// Streams open at once, both directions (rust default 512). Inbound SYNs beyond it get RST.
   std::size_t max_streams = 512;
+  /// Receive window granted over all streams together (the sum of every stream's window maximum, i.e.
+  /// what the peer may make us buffer for data not yet read): the per-connection cap on buffered received
+  /// bytes. An inbound SYN that would take it past this is refused with RST (as past max_streams),
+  /// open_stream fails with connection_window_full, and auto-tuning grows no window past it. 64 MiB:
+  /// 256 streams at the initial 256 KiB window (the host's accept backlog), or fewer with grown windows.
+  std::size_t max_connection_receive_window = 64 * 1024 * 1024;
   /// Outbound streams not yet acknowledged by the peer (spec "ACK backlog": at most 256).
   std::size_t max_ack_backlog = 256;
   /// Largest Data frame body accepted; larger is frame_too_large. It must not be below max_stream_window:
@@ -149,7 +157,8 @@ class Session {
   // ---- commands ----
   /// Opens an outbound stream; queues WindowUpdate(SYN, 0) at once.
   /// @errors error::session_closed (after Failed or our go_away), error::go_away_received_normal,
-  ///   error::ack_backlog_full, error::too_many_streams, error::stream_ids_exhausted
+  ///   error::ack_backlog_full, error::too_many_streams, error::connection_window_full,
+  ///   error::stream_ids_exhausted
   result<StreamId> open_stream(Time now);
   /// Queues up to data.size() bytes as Data frames of at most split_send_size. Takes no more than the
   /// stream's send window and the room left under max_pending_output. Returns the bytes taken; if that is
