@@ -597,6 +597,15 @@ asio::awaitable<result<void>> RelayClient::listen(Multiaddr relay_addr) {
   if (!k) {
     k = std::make_shared<Impl::Keeper>(relay_addr, *relay, impl->host->get_executor());
     io::spawn_detached(impl->host->get_executor(), impl->keep(k), "reservation keeper");
+  } else if (k->engine.reserved(relay::Clock::now())) {
+    co_return result<void>{};
+  } else if (k->first_result) {
+    // Asked again after a failure: the keeper is retrying with backoff anyway; run its next attempt now
+    // and answer with that attempt's outcome rather than the stale first one.
+    // (An attempt already in flight is awaited as it is.)
+    k->engine.retry_now(relay::Clock::now());
+    k->first_result.reset();
+    k->wake.notify();
   }
   auto keeper = k;
   while (!keeper->first_result) co_await keeper->first_done.wait();

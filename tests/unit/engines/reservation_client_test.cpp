@@ -270,3 +270,25 @@ TEST_CASE("keeper: outcomes reported in the wrong state are ignored", "[relay][k
   CHECK_FALSE(k.reserved(t0() + 1s));
   CHECK(drain(k).empty());
 }
+
+TEST_CASE("keeper: retry_now hurries a backed-off attempt, not one in flight or a live reservation", "[relay][keeper]") {
+  ReservationKeeper k;
+  REQUIRE(k.next_action(t0()) == KeeperAction::reconnect);
+  CHECK_FALSE(k.retry_now(t0()));  // the reconnect is in flight
+  k.on_connect_failed(t0(), "refused");
+  REQUIRE(k.next_action(t0() + 10ms) == KeeperAction::none);  // backing off 1 s
+  const auto backoff_before = k.current_backoff();
+  CHECK(k.retry_now(t0() + 10ms));
+  CHECK(k.next_wakeup() == std::optional<Time>(t0() + 10ms));
+  CHECK(k.next_action(t0() + 10ms) == KeeperAction::reconnect);
+  CHECK(k.current_backoff() == backoff_before);  // asking again does not reset the backoff
+  k.on_connected(t0() + 20ms);
+  REQUIRE(k.next_action(t0() + 20ms) == KeeperAction::reserve);
+  k.on_refused(t0() + 30ms, Status::reservation_refused);
+  REQUIRE(k.next_action(t0() + 40ms) == KeeperAction::none);  // connected, RESERVE backing off
+  CHECK(k.retry_now(t0() + 40ms));
+  CHECK(k.next_action(t0() + 40ms) == KeeperAction::reserve);
+  REQUIRE_OK_ONCE(k.on_accepted(t0() + 50ms, unix0 + 3600, unix0));
+  CHECK_FALSE(k.retry_now(t0() + 60ms));  // live reservation: nothing to hurry
+  CHECK(k.state() == KeeperState::reserved);
+}

@@ -47,6 +47,13 @@ void ReservationKeeper::check_expiry(Time now) {
   }
 }
 
+bool ReservationKeeper::retry_now(Time now) {
+  check_expiry(now);
+  if (state_ != KeeperState::disconnected && state_ != KeeperState::connected) return false;
+  if (due_ > now) due_ = now;
+  return true;
+}
+
 KeeperAction ReservationKeeper::next_action(Time now) {
   check_expiry(now);
   switch (state_) {

@@ -94,6 +94,11 @@ class ReservationKeeper {
   void on_reserve_failed(Time now, std::string_view reason);
   /// The relay connection closed; the relay dropped our reservation with it.
   void on_connection_lost(Time now, std::string_view reason);
+  /// The application asked again (Host::listen_via_relay after a failure): a reconnect or RESERVE that
+  /// is waiting out its backoff becomes due at `now`. The backoff itself is kept, so repeated asking
+  /// cannot turn into a retry storm beyond one attempt per call. Returns false (and changes nothing)
+  /// when there is nothing to hurry: an attempt is in flight or a reservation is live.
+  bool retry_now(Time now);
 
   /// The next event for the user, oldest first (at most max_events are kept; the oldest are dropped).
   std::optional<KeeperEvent> poll_event();
