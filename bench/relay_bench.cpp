@@ -4,7 +4,7 @@
 //
 //   lp2p-relay-bench [--only reservations,circuits,throughput] [--reservations N] [--concurrency K]
 //                    [--circuit-seconds S] [--circuit-concurrency 1,8] [--bytes B] [--repeat R]
-//                    [--relay-ping]
+//                    [--relay-ping] [--rounds N]
 //   lp2p-relay-bench relay [--ping]   (internal: the relay process, driven over stdin/stdout)
 //
 // The relay is an lp2p::Host with relay_server enabled and every relay limit off (no reservation, circuit,
@@ -102,6 +102,7 @@ struct Options {
   std::uint64_t bytes = 256 * mib;
   int repeat = 3;
   bool relay_ping = false;
+  int rounds = 1;  // reservation rounds against the same relay (does RSS after the clients left grow?)
   std::set<std::string> only;
   bool wants(const char* s) const { return only.empty() || only.count(s) != 0; }
 };
@@ -621,7 +622,10 @@ void bench_throughput(const Options& o, RelayProcess& relay) {
   };
   auto list = [](const std::vector<double>& v) {
     std::string s = "[";
-    for (auto x : v) s += (s.size() > 1 ? "," : "") + fmt("%.1f", x);
+    for (auto x : v) {
+      if (s.size() > 1) s += ',';
+      s += fmt("%.1f", x);
+    }
     return s + "]";
   };
   emit(fmt(R"({"bench":"throughput","bytes":%llu,"repeat":%d,"relayed_mib_s":%.1f,"direct_mib_s":%.1f,)"
@@ -662,6 +666,7 @@ int main(int argc, char** argv) {
       else if (a == "--bytes") o.bytes = std::stoull(value());
       else if (a == "--repeat") o.repeat = std::stoi(value());
       else if (a == "--relay-ping") o.relay_ping = true;
+      else if (a == "--rounds") o.rounds = std::stoi(value());
       else throw std::invalid_argument("unknown argument " + a);
     }
   } catch (const std::exception& e) {
@@ -678,7 +683,8 @@ int main(int argc, char** argv) {
   try {
     emit(fmt(R"({"event":"start","load":"%s","nofile":%llu})", load_average().c_str(), static_cast<unsigned long long>(fds)));
     RelayProcess relay(o.relay_ping);
-    if (o.wants("reservations")) bench_reservations(o, relay);
+    if (o.wants("reservations"))
+      for (int r = 0; r < o.rounds; ++r) bench_reservations(o, relay);
     if (o.wants("circuits")) bench_circuits(o, relay);
     if (o.wants("throughput")) bench_throughput(o, relay);
     emit(fmt(R"({"event":"end","load":"%s"})", load_average().c_str()));
