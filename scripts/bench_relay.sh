@@ -66,6 +66,9 @@ for r in get('reservations'):
     print(f'| relay RSS holding them | {f(r["rss_held_kib"] / 1024, 1)} MiB |')
     print(f'| **relay memory per reservation** (ΔRSS / reservations; includes the TCP connection, Noise and yamux state) | **{f(r["bytes_per_reservation"])} B** ({r["bytes_per_reservation"] / 1024:.1f} KiB) |')
     print(f'| relay RSS after the clients left | {f(r["rss_after_kib"] / 1024, 1)} MiB ({r["left_after"]} reservations left) |')
+    print(f'| CPU per reservation: relay / clients | {f(r["relay_cpu_us_per_reservation"])} µs / {f(r["client_cpu_us_per_reservation"])} µs |')
+    ping = 'relay pings every connection every 15 s' if r['relay_ping'] else 'relay ping off'
+    print(f'| relay CPU while only holding them ({ping}) | {r["relay_idle_cpu_share"]:.1%} of a core |')
     print(f'| client process memory per client Host (for the record) | {f(r["client_bytes_per_host"] / 1024, 1)} KiB |')
     print(f'\nLoad at the end of this part: {r["load"]}.\n')
 
