@@ -26,6 +26,7 @@
 #include <deque>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 namespace lp2p {
 
@@ -52,6 +53,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<std::unique_ptr<transport::TcpListener>> listeners;
   std::vector<Multiaddr> listen_addrs;
   std::map<ConnectionId, std::shared_ptr<Connection>> connections;
+  // Index of `connections` by peer, oldest first: a relay holding 10,000 connections spent 70% of its
+  // CPU scanning every connection for each new one (docs/benchmarks.md, relay section).
+  std::unordered_map<PeerId, std::vector<ConnectionId>> connections_by_peer;
   std::map<std::string, StreamHandler, std::less<>> handlers;  // application handlers
   ConnectionId next_connection_id = 1;
   std::size_t pending_handshakes = 0;
@@ -106,8 +110,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   std::shared_ptr<Connection> find_connection(const PeerId& peer) const {
     std::shared_ptr<Connection> best;
-    for (const auto& [cid, c] : connections) {
-      if (c->info.peer != peer || c->mux->is_closed()) continue;
+    auto ids = connections_by_peer.find(peer);
+    if (ids == connections_by_peer.end()) return best;
+    for (const auto cid : ids->second) {
+      const auto& c = connections.at(cid);
+      if (c->mux->is_closed()) continue;
       // Prefer a direct connection over a relayed (limited) one, then the newest.
       if (!best || (best->info.relayed && !c->info.relayed) || best->info.relayed == c->info.relayed) best = c;
     }
@@ -115,9 +122,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   }
 
   std::size_t connections_of(const PeerId& peer) const {
-    std::size_t n = 0;
-    for (const auto& [cid, c] : connections) n += c->info.peer == peer;
-    return n;
+    auto ids = connections_by_peer.find(peer);
+    return ids == connections_by_peer.end() ? 0 : ids->second.size();
   }
 
   identify::IdentifyMessage identify_message(const Connection& c) const {
@@ -188,6 +194,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     c->mux = std::move(up.mux);
     c->ping_timer = std::make_unique<asio::steady_timer>(ex);
     connections.emplace(c->info.id, c);
+    connections_by_peer[c->info.peer].push_back(c->info.id);
     LP2P_LOG(info, "host") << "connection " << c->info.id << " established with " << c->info.peer.to_base58()
                            << " (" << to_string(dir) << (relayed ? ", relayed" : ", direct") << ") local "
                            << c->info.local_addr.to_string() << " remote " << c->info.remote_addr.to_string();
@@ -203,6 +210,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     co_await (c->mux->run() && accept_streams(c));
     c->ping_timer->cancel();
     connections.erase(c->info.id);
+    if (auto ids = connections_by_peer.find(c->info.peer); ids != connections_by_peer.end()) {
+      std::erase(ids->second, c->info.id);
+      if (ids->second.empty()) connections_by_peer.erase(ids);
+    }
     const auto reason = c->mux->error();
     LP2P_LOG(info, "host") << "connection " << c->info.id << " with " << c->info.peer.to_base58() << " closed: "
                            << reason.message();

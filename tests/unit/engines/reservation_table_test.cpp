@@ -105,6 +105,55 @@ TEST_CASE("renewal on the same connection extends and does not count as new", "[
   CHECK_FALSE(again->renewed);
 }
 
+TEST_CASE("expiry follows renewals, closes and circuit deadlines in time order", "[relay][engine]") {
+  // prune() and next_expiry() read a time-ordered index instead of walking every reservation: it must
+  // follow renewals (a renewed reservation moves back) and removals (a closed one leaves no ghost).
+  RelayLimits l = no_limits();
+  l.max_circuit_duration = 90s;
+  ReservationTable t(l);
+  const auto a = peer(1), b = peer(2), c = peer(3), d = peer(4);
+  REQUIRE_OK_ONCE(t.reserve(t0(), a, 1, ip(1)));        // expires t0 + 3600 s
+  REQUIRE_OK_ONCE(t.reserve(t0() + 10s, b, 2, ip(2)));  // t0 + 3610 s
+  REQUIRE_OK_ONCE(t.reserve(t0() + 20s, c, 3, ip(3)));  // t0 + 3620 s
+  CHECK(t.next_expiry() == std::optional<Time>(t0() + 3600s));
+  auto renewed = t.reserve(t0() + 30s, a, 1, ip(1));    // a moves to t0 + 3630 s
+  REQUIRE_OK_ONCE(renewed);
+  CHECK(renewed->renewed);
+  CHECK(t.next_expiry() == std::optional<Time>(t0() + 3610s));
+  (void)t.connection_closed(2);                         // b is gone without expiring
+  CHECK(t.next_expiry() == std::optional<Time>(t0() + 3620s));
+  // A circuit's deadline comes first while it lives; closing it removes it from the order.
+  auto circuit = t.open_circuit(t0() + 40s, d, 4, ip(4), c);
+  REQUIRE_OK_ONCE(circuit);
+  CHECK(t.next_expiry() == std::optional<Time>(t0() + 130s));
+  t.circuit_closed(circuit->id);
+  CHECK(t.next_expiry() == std::optional<Time>(t0() + 3620s));
+  CHECK(t.expire(t0() + 3600s).empty());                // a's old expiry no longer counts
+  auto gone = t.expire(t0() + 3630s);                   // c, then a
+  REQUIRE(gone.size() == 2);
+  const auto* first = std::get_if<ExpiredReservation>(&gone[0]);
+  const auto* second = std::get_if<ExpiredReservation>(&gone[1]);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->peer == c);
+  CHECK(second->peer == a);
+  CHECK(t.reservation_count() == 0);
+  CHECK_FALSE(t.next_expiry());
+}
+
+TEST_CASE("10,000 reservations expire together at their common expiry", "[relay][engine]") {
+  ReservationTable t(no_limits());
+  for (ConnectionId i = 1; i <= 10000; ++i) {
+    auto g = t.reserve(t0(), peer(static_cast<std::uint8_t>(i % 251)), i, ip(static_cast<int>(i % 250)));
+    REQUIRE(g.has_value());
+  }
+  CHECK(t.reservation_count() == 10000);
+  CHECK(t.expire(t0() + 3599s).empty());
+  CHECK(t.expire(t0() + 3600s).size() == 4096);  // what expire() reports is capped (max_pending_expired)
+  CHECK(t.reservation_count() == 0);
+  CHECK_FALSE(t.next_expiry());
+}
+
 TEST_CASE("max_reservations_per_peer: the Nth is granted, the N+1th refused", "[relay][engine][limits]") {
   ReservationTable t;  // defaults: 4 per peer
   const auto a = peer(1);

@@ -13,6 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <functional>
+
 using namespace lp2p;
 using lp2p::testing::wait_for;
 namespace asio = boost::asio;
@@ -163,6 +166,154 @@ TEST_CASE("a circuit is cut at its data limit", "[relay][integration]") {
     co_await relay->stop();
   }(), std::chrono::seconds(30));
   CHECK(cut);
+}
+
+TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot", "[relay][integration]") {
+  // max_circuit_duration 1 s and max_circuits 1: after the cut, a second circuit is only granted if the
+  // relay's table forgot the first one.
+  asio::io_context ioc;
+  auto rcfg = make_config(0);
+  rcfg.relay_server.enabled = true;
+  rcfg.relay_server.limits.max_circuit_duration = std::chrono::seconds(1);
+  rcfg.relay_server.limits.max_circuit_bytes = 0;  // only the time limit applies
+  rcfg.relay_server.limits.max_circuits = 1;
+  auto relay = Host::create(ioc.get_executor(), rcfg).value();
+  auto lcfg = make_config(1);
+  lcfg.dcutr.enabled = false;
+  auto listener = Host::create(ioc.get_executor(), lcfg).value();
+  auto dcfg = make_config(2);
+  dcfg.dcutr.enabled = false;
+  auto dialer = Host::create(ioc.get_executor(), dcfg).value();
+  listener->set_handler("/echo/1.0.0", echo);
+
+  // Events as they happen (observers), with the time they arrived.
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::pair<RelayServerEvent, Clock::time_point>> relay_events;
+  std::vector<ConnectionClosed> dialer_closed, listener_closed;
+  relay->add_observer([&](const HostEvent& ev) {
+    if (auto* e = std::get_if<RelayServerEvent>(&ev)) relay_events.emplace_back(*e, Clock::now());
+  });
+  dialer->add_observer([&](const HostEvent& ev) {
+    if (auto* e = std::get_if<ConnectionClosed>(&ev); e && e->connection.relayed) dialer_closed.push_back(*e);
+  });
+  listener->add_observer([&](const HostEvent& ev) {
+    if (auto* e = std::get_if<ConnectionClosed>(&ev); e && e->connection.relayed) listener_closed.push_back(*e);
+  });
+  auto count = [&](RelayServerEvent::Kind k) {
+    return std::count_if(relay_events.begin(), relay_events.end(), [&](const auto& e) { return e.first.kind == k; });
+  };
+  // Polls `done` every 10 ms for up to `limit`; true when it held.
+  auto until = [&](std::function<bool()> done, std::chrono::milliseconds limit) -> asio::awaitable<bool> {
+    asio::steady_timer t(ioc);
+    const auto end = Clock::now() + limit;
+    while (!done() && Clock::now() < end) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    co_return done();
+  };
+
+  std::size_t echoed = 0;
+  error_code stream_error;
+  Clock::time_point opened{}, dialer_cut{};
+  bool second_circuit = false;
+  std::pair<std::size_t, std::size_t> closed_before_second{};  // (dialer, listener) relayed closes
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    for (auto* h : {relay.get(), listener.get(), dialer.get()}) {
+      auto r = co_await h->start();
+      REQUIRE_OK(r);
+    }
+    auto reserved = co_await listener->listen_via_relay(relay->listen_addrs().at(0).with_peer_id(relay->id()));
+    REQUIRE_OK(reserved);
+    auto c = co_await dialer->dial(circuit_to(*relay, listener->id()));
+    REQUIRE_OK(c);
+    opened = Clock::now();
+    REQUIRE(c->relayed);
+    std::vector<std::string> protos{"/echo/1.0.0"};
+    auto s = co_await dialer->open_stream(listener->id(), std::move(protos));
+    REQUIRE_OK(s);
+
+    // Traffic flows until the relay cuts the circuit: 1 KiB round trips every 50 ms.
+    Bytes chunk(1024, 0x5a);
+    std::vector<std::uint8_t> buf(4096);
+    asio::steady_timer pace(ioc);
+    while (Clock::now() - opened < std::chrono::seconds(10)) {
+      auto w = co_await s->write(chunk);
+      if (!w) {
+        stream_error = w.error();
+        break;
+      }
+      std::size_t got = 0;
+      while (got < chunk.size()) {
+        auto n = co_await s->read_some(buf);
+        if (!n) {
+          stream_error = n.error();
+          break;
+        }
+        got += *n;
+      }
+      if (stream_error) break;
+      echoed += got;
+      pace.expires_after(std::chrono::milliseconds(50));
+      co_await pace.async_wait(asio::use_awaitable);
+    }
+    dialer_cut = Clock::now();
+
+    // Both ends see their relayed connection close; the relay says why it ended the circuit.
+    auto both_closed = co_await until([&] { return !dialer_closed.empty() && !listener_closed.empty(); },
+                                      std::chrono::seconds(5));
+    CHECK(both_closed);
+    auto ended = co_await until([&] { return count(RelayServerEvent::Kind::circuit_ended) == 1; }, std::chrono::seconds(5));
+    CHECK(ended);
+
+    // Nothing left behind: the relay's streams to both peers are gone, the peers hold no relayed
+    // connection, and the one circuit slot is free again.
+    auto relay_clean = co_await until(
+        [&] {
+          for (const auto& ci : relay->connections())
+            if (relay->stream_count(ci.id) != 0) return false;
+          return true;
+        },
+        std::chrono::seconds(5));
+    CHECK(relay_clean);
+    for (const auto& ci : dialer->connections()) CHECK_FALSE(ci.relayed);
+    for (const auto& ci : listener->connections()) CHECK_FALSE(ci.relayed);
+    closed_before_second = {dialer_closed.size(), listener_closed.size()};
+    auto again = co_await dialer->dial(circuit_to(*relay, listener->id()));
+    CHECK_OK(again);
+    second_circuit = again.has_value() && again->relayed;
+
+    co_await dialer->stop();
+    co_await listener->stop();
+    co_await relay->stop();
+  }(), std::chrono::seconds(30));
+
+  INFO("echoed " << echoed << " bytes; the dialer's stream failed with: " << stream_error.message());
+  CHECK(echoed >= 8 * 1024);  // traffic did flow before the cut (~20 round trips in 1 s)
+  CHECK(stream_error);        // the stream was cut, not closed cleanly
+  const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(dialer_cut - opened);
+  INFO("the dialer's stream failed " << lifetime.count() << " ms after the circuit opened");
+  CHECK(lifetime >= std::chrono::milliseconds(900));
+  CHECK(lifetime < std::chrono::seconds(5));
+
+  CHECK(closed_before_second.first == 1);   // exactly one relayed connection cut at each end
+  CHECK(closed_before_second.second == 1);
+  REQUIRE_FALSE(dialer_closed.empty());
+  REQUIRE_FALSE(listener_closed.empty());
+  INFO("dialer: " << dialer_closed[0].reason.message() << "; listener: " << listener_closed[0].reason.message());
+  CHECK(dialer_closed[0].connection.peer == listener->id());
+  CHECK(listener_closed[0].connection.peer == dialer->id());
+  CHECK(dialer_closed[0].reason == asio::error::connection_reset);
+  CHECK(listener_closed[0].reason == asio::error::connection_reset);
+
+  CHECK(count(RelayServerEvent::Kind::circuit_accepted) == 2);  // the cut one, then the second
+  std::vector<std::string> ended_details;
+  for (const auto& [e, t] : relay_events)
+    if (e.kind == RelayServerEvent::Kind::circuit_ended) ended_details.push_back(e.detail);
+  REQUIRE_FALSE(ended_details.empty());
+  CHECK(ended_details[0] == "duration limit reached");
+  CHECK(count(RelayServerEvent::Kind::circuit_refused) == 0);
+  CHECK(second_circuit);
 }
 
 TEST_CASE("DCUtR upgrades a loopback relayed connection to a direct one", "[relay][dcutr][integration]") {

@@ -139,9 +139,12 @@ result<ReservationGrant> ReservationTable::reserve(Time now, const PeerId& peer,
   g.expires = now + limits_.reservation_duration;
   g.limit = limits_.wire_limit();
   if (renewal) {
+    reservation_expiries_.erase({existing->second.expires, conn});
     existing->second.expires = g.expires;
+    reservation_expiries_.emplace(g.expires, conn);
   } else {
     reservations_.emplace(conn, Reservation{peer, ip, g.expires});
+    reservation_expiries_.emplace(g.expires, conn);
     reservations_by_peer_[peer].insert(conn);
     if (!ip.empty()) ++reservations_per_ip_[ip];
   }
@@ -158,6 +161,7 @@ void ReservationTable::erase_reservation(std::map<ConnectionId, Reservation>::it
     if (auto i = reservations_per_ip_.find(r.ip); i != reservations_per_ip_.end() && --i->second == 0)
       reservations_per_ip_.erase(i);
   }
+  reservation_expiries_.erase({r.expires, it->first});
   reservations_.erase(it);
 }
 
@@ -173,6 +177,7 @@ void ReservationTable::erase_circuit(std::map<CircuitId, Circuit>::iterator it) 
     if (auto i = circuits_per_ip_.find(c.src_ip); i != circuits_per_ip_.end() && --i->second == 0)
       circuits_per_ip_.erase(i);
   }
+  if (c.deadline) circuit_deadlines_.erase({*c.deadline, it->first});
   circuits_.erase(it);
 }
 
@@ -229,6 +234,7 @@ result<CircuitGrant> ReservationTable::open_circuit(Time now, const PeerId& src,
   g.limit = limits_.wire_limit();
   if (limits_.max_circuit_duration > Duration::zero()) g.deadline = now + limits_.max_circuit_duration;
   circuits_.emplace(g.id, Circuit{src, dst, src_conn, *dst_conn, src_ip, g.deadline, 0});
+  if (g.deadline) circuit_deadlines_.emplace(*g.deadline, g.id);
   ++circuits_per_peer_[src];
   if (!(dst == src)) ++circuits_per_peer_[dst];
   if (!src_ip.empty()) ++circuits_per_ip_[src_ip];
@@ -254,21 +260,16 @@ void ReservationTable::prune(Time now) {
     if (expired_.size() >= max_pending_expired) expired_.erase(expired_.begin());
     expired_.push_back(std::move(e));
   };
-  for (auto it = reservations_.begin(); it != reservations_.end();) {
-    auto next = std::next(it);
-    if (it->second.expires <= now) {
-      push(ExpiredReservation{it->second.peer, it->first});
-      erase_reservation(it);
-    }
-    it = next;
+  // Both indexes are in time order: only what is due is visited.
+  while (!reservation_expiries_.empty() && reservation_expiries_.begin()->first <= now) {
+    auto it = reservations_.find(reservation_expiries_.begin()->second);
+    push(ExpiredReservation{it->second.peer, it->first});
+    erase_reservation(it);  // also drops the index entry
   }
-  for (auto it = circuits_.begin(); it != circuits_.end();) {
-    auto next = std::next(it);
-    if (it->second.deadline && *it->second.deadline <= now) {
-      push(ExpiredCircuit{it->first, it->second.src, it->second.dst});
-      erase_circuit(it);
-    }
-    it = next;
+  while (!circuit_deadlines_.empty() && circuit_deadlines_.begin()->first <= now) {
+    auto it = circuits_.find(circuit_deadlines_.begin()->second);
+    push(ExpiredCircuit{it->first, it->second.src, it->second.dst});
+    erase_circuit(it);
   }
 }
 
@@ -279,10 +280,9 @@ std::vector<Expired> ReservationTable::expire(Time now) {
 
 std::optional<Time> ReservationTable::next_expiry() const {
   std::optional<Time> t;
-  for (const auto& [_, r] : reservations_)
-    if (!t || r.expires < *t) t = r.expires;
-  for (const auto& [_, c] : circuits_)
-    if (c.deadline && (!t || *c.deadline < *t)) t = c.deadline;
+  if (!reservation_expiries_.empty()) t = reservation_expiries_.begin()->first;
+  if (!circuit_deadlines_.empty() && (!t || circuit_deadlines_.begin()->first < *t))
+    t = circuit_deadlines_.begin()->first;
   return t;
 }
 

@@ -31,6 +31,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -240,6 +241,12 @@ class ReservationTable {
   std::map<ConnectionId, Reservation> reservations_;
   std::map<PeerId, std::set<ConnectionId>> reservations_by_peer_;
   std::unordered_map<IpKey, std::size_t> reservations_per_ip_;
+
+  /// (expiry, connection) of every reservation and (deadline, circuit) of every circuit with a deadline,
+  /// in time order: prune() and next_expiry() look at the front only, so a relay holding 10,000
+  /// reservations does not walk all of them for each RESERVE and CONNECT.
+  std::set<std::pair<Time, ConnectionId>> reservation_expiries_;
+  std::set<std::pair<Time, CircuitId>> circuit_deadlines_;
 
   std::map<CircuitId, Circuit> circuits_;
   std::map<PeerId, std::size_t> circuits_per_peer_;
