@@ -46,6 +46,7 @@
 #include <netinet/tcp.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -386,15 +387,19 @@ HostConfig server_config() {
   return cfg;
 }
 
-HostConfig client_config() {
+/// The client's configuration. The identity is derived once (a key derivation per connection would be
+/// the benchmark's cost, not lp2p's). `lazy`: the stream's multistream proposal rides with the request
+/// (HostConfig::lazy_stream_negotiation, one round trip less); eager waits for the listener's answer.
+HostConfig client_config(bool lazy) {
+  static const Keypair identity = Keypair::from_secret_key_seed(2);
   HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(2);
+  cfg.identity = identity;
   cfg.port_reuse = false;  // no listener: let the kernel pick the source port
-  // The request rides with the stream proposal (one round trip less); set LP2P_BENCH_EAGER=1 to measure
-  // the default, which waits for the multistream answer.
-  cfg.lazy_stream_negotiation = std::getenv("LP2P_BENCH_EAGER") == nullptr;
+  cfg.lazy_stream_negotiation = lazy;
   return cfg;
 }
+/// LP2P_BENCH_EAGER=1 measures dial latency and connections/s with the default (eager) negotiation.
+bool bench_lazy() { return std::getenv("LP2P_BENCH_EAGER") == nullptr; }
 
 /// The server Host (perf handler) on its own loop.
 struct Server {
@@ -422,17 +427,16 @@ struct ConnSample {
   double connected_ms, stream_ms, first_byte_ms;
 };
 
-/// A new connection from a fresh Host (same identity every time), one perf stream asking for one byte,
-/// the byte read back; then the Host is dropped, which closes the connection.
-asio::awaitable<ConnSample> one_connection(Multiaddr addr) {
-  auto ex = co_await asio::this_coro::executor;
-  auto h = Host::create(ex, client_config()).value();
+/// A new connection from `h` (a client Host that keeps no other connection to the server), one perf
+/// stream asking for one byte, the byte read back; then the connection is closed (GoAway). The Host is
+/// reused, as a real client would: its Noise static key and identity signature are made once per Host.
+asio::awaitable<ConnSample> one_connection(Host& h, Multiaddr addr) {
   const auto t0 = Clock::now();
-  auto c = co_await h->dial(addr);
+  auto c = co_await h.dial(addr);
   if (!c) throw std::runtime_error("dial: " + c.error().message());
   const auto t1 = Clock::now();
   std::vector<std::string> protocols{std::string(perf::protocol_id)};
-  auto s = co_await h->open_stream(c->peer, std::move(protocols));
+  auto s = co_await h.open_stream(c->peer, std::move(protocols));
   if (!s) throw std::runtime_error("open_stream: " + s.error().message());
   const auto t2 = Clock::now();
   const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};  // perf: send me 1 byte
@@ -442,7 +446,15 @@ asio::awaitable<ConnSample> one_connection(Multiaddr addr) {
   auto n = co_await s->read_some(std::span<std::uint8_t>(&byte, 1));
   if (!n) throw std::runtime_error("read: " + n.error().message());
   const auto t3 = Clock::now();
+  h.close_connection(c->id);
   co_return ConnSample{millis(t1 - t0), millis(t2 - t0), millis(t3 - t0)};
+}
+
+/// CPU time of the whole process (both Hosts, every thread), in seconds.
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 void bench_throughput(const Options& o) {
@@ -452,7 +464,7 @@ void bench_throughput(const Options& o) {
   // The ceiling is measured again between the lp2p runs (and from the client's thread while its loop
   // is idle), so slow changes in the machine's load affect both alike.
   client.run([&]() -> asio::awaitable<void> {
-    auto h = Host::create(client.ioc.get_executor(), client_config()).value();
+    auto h = Host::create(client.ioc.get_executor(), client_config(true)).value();
     auto c = co_await h->dial(server.addr);
     if (!c) throw std::runtime_error("dial: " + c.error().message());
     if (auto w = co_await perf::run(*h, c->peer, 16 * mib, 16 * mib); !w)  // warm-up
@@ -483,9 +495,12 @@ void bench_dial(const Options& o) {
   Server server;
   Loop client;
   std::vector<ConnSample> samples;
+  const bool lazy = bench_lazy();
   client.run([&]() -> asio::awaitable<void> {
-    for (int i = 0; i < o.warmup; ++i) (void)co_await one_connection(server.addr);
-    for (int i = 0; i < o.dials; ++i) samples.push_back(co_await one_connection(server.addr));
+    auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
+    for (int i = 0; i < o.warmup; ++i) (void)co_await one_connection(*h, server.addr);
+    for (int i = 0; i < o.dials; ++i) samples.push_back(co_await one_connection(*h, server.addr));
+    co_await h->stop();
   });
   std::vector<double> a, b, c;
   for (const auto& s : samples) {
@@ -493,37 +508,45 @@ void bench_dial(const Options& o) {
     b.push_back(s.stream_ms);
     c.push_back(s.first_byte_ms);
   }
-  emit(fmt(R"({"bench":"dial_latency","impl":"lp2p","n":%d,"connected":%s,"stream":%s,"first_byte":%s})", o.dials,
-           summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
+  emit(fmt(R"({"bench":"dial_latency","impl":"lp2p","lazy":%s,"n":%d,"connected":%s,"stream":%s,"first_byte":%s})",
+           lazy ? "true" : "false", o.dials, summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
 }
 
 void bench_rate(const Options& o) {
   Server server;
   Loop client;
+  const bool lazy = bench_lazy();
   for (const int k : o.concurrency) {
     progress(fmt("connections/s: %d connections, %d at a time", o.conns, k));
     int next = 0, failed = 0;
     std::string first_error;
+    // One client Host per worker (dial() reuses a live connection to the same peer, so concurrent
+    // workers on one Host would share connections), like js's one node per worker.
     auto worker = [&]() -> asio::awaitable<void> {
+      auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
       while (next < o.conns) {
         ++next;
         try {
-          (void)co_await one_connection(server.addr);
+          (void)co_await one_connection(*h, server.addr);
         } catch (const std::exception& e) {
           if (failed++ == 0) first_error = e.what();
         }
       }
+      co_await h->stop();
     };
+    const double cpu0 = process_cpu_seconds();
     const auto start = Clock::now();
     std::vector<std::future<void>> workers;
     for (int w = 0; w < k; ++w) workers.push_back(asio::co_spawn(client.ioc, worker, asio::use_future));
     for (auto& w : workers) w.get();
     const double secs = seconds(Clock::now() - start);
-    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","concurrency":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f})",
-             k, o.conns, failed, first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
-             (o.conns - failed) / secs));
-    // Let the server finish closing before the next round.
+    // Let the server finish closing, then charge its CPU too: both ends, per connection.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double cpu = process_cpu_seconds() - cpu0;
+    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","lazy":%s,"concurrency":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f,"cpu_us_per_conn":%.1f})",
+             lazy ? "true" : "false", k, o.conns, failed,
+             first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
+             (o.conns - failed) / secs, cpu / o.conns * 1e6));
   }
 }
 
@@ -646,9 +669,8 @@ std::string flights_json(const std::vector<DelayProxy::Chunk>& log) {
   return out + "]";
 }
 
-void bench_rtt(const Options& o) {
-  progress(fmt("round trips: %d dials through a proxy adding %d ms each way", o.rtt_dials, o.delay_ms));
-  Server server;
+/// Round trips of one configuration (lazy or eager stream negotiation) through a fresh proxy.
+void bench_rtt_one(const Options& o, Server& server, bool lazy) {
   Loop proxy_loop;
   // The server's port, from its listen address (/ip4/127.0.0.1/tcp/PORT).
   const auto listen = server.host->listen_addrs().at(0).to_string();
@@ -659,7 +681,9 @@ void bench_rtt(const Options& o) {
   Loop client;
   std::vector<ConnSample> samples;
   client.run([&]() -> asio::awaitable<void> {
-    for (int i = 0; i < o.rtt_dials; ++i) samples.push_back(co_await one_connection(via));
+    auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
+    for (int i = 0; i < o.rtt_dials; ++i) samples.push_back(co_await one_connection(*h, via));
+    co_await h->stop();
   });
   const double rtt = 2.0 * o.delay_ms;
   std::vector<double> a, b, c;
@@ -675,10 +699,18 @@ void bench_rtt(const Options& o) {
   auto logs = real.logs();
   real.close();
   // +1: the TCP handshake, which the proxy cannot delay (the kernel completes it on accept).
-  emit(fmt(R"({"bench":"round_trips","impl":"lp2p","delay_ms":%d,"connected_ms":%.1f,"stream_ms":%.1f,"first_byte_ms":%.1f,)"
+  emit(fmt(R"({"bench":"round_trips","impl":"lp2p","lazy":%s,"delay_ms":%d,"connected_ms":%.1f,"stream_ms":%.1f,"first_byte_ms":%.1f,)"
            R"("connected_rtt":%.0f,"stream_rtt":%.0f,"first_byte_rtt":%.0f,"flights":%s})",
-           o.delay_ms, med(a), med(b), med(c), 1 + std::round(med(a) / rtt), 1 + std::round(med(b) / rtt),
-           1 + std::round(med(c) / rtt), logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+           lazy ? "true" : "false", o.delay_ms, med(a), med(b), med(c), 1 + std::round(med(a) / rtt),
+           1 + std::round(med(b) / rtt), 1 + std::round(med(c) / rtt),
+           logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+}
+
+void bench_rtt(const Options& o) {
+  progress(fmt("round trips: %d dials through a proxy adding %d ms each way, lazy and eager stream negotiation",
+               o.rtt_dials, o.delay_ms));
+  Server server;
+  for (const bool lazy : {true, false}) bench_rtt_one(o, server, lazy);
 }
 
 /// `lp2p-bench proxy`: the delaying proxy alone; prints {"event":"proxy","port":P}, runs until stdin

@@ -31,8 +31,16 @@ boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr st
 
 /// Listener side: waits for the dialer's header, answers `na` to unsupported proposals and echoes the
 /// first supported one.
+/// `defer_reply`: when the dialer sent bytes behind its proposal (a lazy dialer, which does not wait for
+/// the echo), the echo is not written at once but in the same write as our first bytes (one segment
+/// less; used by the connection upgrade, whose next step always writes: Noise message 2, yamux frames).
+/// Never for a protocol whose listener may close without writing: the echo would be lost.
 /// @errors multistream errors (too_many_attempts, bad_header, ...), transport errors
-boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream,
-                                                          std::vector<std::string> supported);
+boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
+                                                          bool defer_reply = false);
+
+/// `stream` whose first write_all sends `prefix` and the data together. With `flush_before_read`, a read
+/// that comes first sends the prefix alone (for a prefix the peer waits for).
+io::StreamPtr with_write_prefix(io::StreamPtr stream, Bytes prefix, bool flush_before_read);
 
 }  // namespace lp2p::transport
