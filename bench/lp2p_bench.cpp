@@ -2,25 +2,30 @@
 // js-libp2p side (tests/interop/bench.mjs) and turns both outputs into one table; docs/benchmarks.md
 // explains every number. Each measurement is one JSON object per line on stdout; progress goes to stderr.
 //
-//   lp2p-bench [--only framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
+//   lp2p-bench [--only crypto,framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
 //              [--conns N] [--concurrency 1,8,32] [--delay-ms D] [--rtt-dials N]
 //   lp2p-bench proxy --target 127.0.0.1:PORT [--delay-ms D]
 //
 // Sections:
+//  crypto      X25519 key generation and DH, Ed25519 sign and verify: libsodium (what lp2p uses) vs
+//              OpenSSL 3, microseconds per call (best of 100 batches, robust to a loaded machine).
 //  framing     ceilings without libp2p logic: memcpy; raw TCP loopback; ChaCha20-Poly1305 through lp2p's
 //              noise::Encrypter/Decrypter (OpenSSL EVP) in memory; libsodium's ChaCha20-Poly1305 for the
 //              record; and Encrypter -> TCP loopback -> Decrypter on two threads (no muxer): the ceiling
 //              one lp2p stream is compared with.
 //  throughput  lp2p <-> lp2p, two Hosts on two threads (one io_context each), one connection, one
 //              /perf/1.0.0 stream per transfer: upload B bytes, then download B bytes, R times.
-//  dial        time from Host::dial to the first byte back on a new connection (fresh client Host each
-//              time: the connection is new, not reused): dial, open a /perf/1.0.0 stream, ask for one
-//              byte, half-close, read it. Median and p90 over N connections after a warm-up.
+//  dial        time from Host::dial to the first byte back on a new connection (one client Host that
+//              closes each connection after its sample, so every dial makes a new one): dial, open a
+//              /perf/1.0.0 stream, ask for one byte, half-close, read it. Median and p90 over N
+//              connections after a warm-up. Lazy stream negotiation unless LP2P_BENCH_EAGER=1.
 //  rate        the same, back to back: new connections per second, one stream each, with 1..K of them
-//              in flight at once.
+//              in flight at once (one client Host per worker), and the process CPU time per connection
+//              (both ends).
 //  rtt         the same exchange through a user-space proxy that delays every chunk by D ms in each
 //              direction (this kernel has no netem): elapsed / (2 D) is the number of round trips after
 //              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
+//              Measured with lazy and with eager (default) stream negotiation.
 //  proxy       only the delaying proxy, for measuring js-libp2p the same way.
 #include <cstdlib>
 #include <lp2p/codec/noise/transport_framing.hpp>
@@ -44,6 +49,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -356,6 +362,85 @@ void bench_framing(const Options& o) {
   // Encrypter -> TCP loopback -> Decrypter on two threads, no muxer: the ceiling for one stream.
   for (int rep = 0; rep < o.repeat; ++rep) noise_tcp(o.bytes);
 }
+// ---- crypto: the public-key operations of a handshake, libsodium vs OpenSSL 3 ---------------------------
+
+/// Microseconds per call: the best of 100 batches of 20 calls, so other processes on a shared machine
+/// (which only ever make a batch slower) drop out.
+template <class F>
+double best_us(F f) {
+  f();
+  double best = 1e30;
+  for (int b = 0; b < 100; ++b) {
+    const auto t = Clock::now();
+    for (int i = 0; i < 20; ++i) f();
+    best = std::min(best, std::chrono::duration<double, std::micro>(Clock::now() - t).count() / 20);
+  }
+  return best;
+}
+
+/// Each Noise XX side does 1 X25519 key generation (ephemeral), 3 X25519 DH and 1 Ed25519 verification
+/// per connection (plus 1 key generation and 1 signature per Host for its static key). lp2p uses
+/// libsodium for all of them; this measures whether OpenSSL 3 (EVP, keys prepared outside the loop
+/// where it can) would be faster on this CPU.
+void bench_crypto() {
+  progress("crypto: X25519 and Ed25519, libsodium vs OpenSSL");
+  if (sodium_init() < 0) throw std::runtime_error("sodium_init");
+  std::uint8_t sk[32], pk[32], peer_sk[32], peer_pk[32], out[32];
+  randombytes_buf(sk, 32);
+  randombytes_buf(peer_sk, 32);
+  if (crypto_scalarmult_base(peer_pk, peer_sk) != 0) throw std::runtime_error("x25519");
+  std::uint8_t ed_pk[32], ed_sk[64], sig[64], msg[56] = {1};  // "noise-libp2p-static-key:" + 32 bytes
+  crypto_sign_keypair(ed_pk, ed_sk);
+  crypto_sign_detached(sig, nullptr, msg, sizeof msg, ed_sk);
+  auto row = [](const char* op, const char* impl, double us) {
+    emit(fmt(R"({"bench":"crypto","op":"%s","impl":"%s","us":%.1f})", op, impl, us));
+  };
+  row("x25519_keygen", "sodium", best_us([&] {
+        if (crypto_scalarmult_base(pk, sk) != 0) throw std::runtime_error("x25519");
+      }));
+  row("x25519_dh", "sodium", best_us([&] {
+        if (crypto_scalarmult(out, sk, peer_pk) != 0) throw std::runtime_error("x25519");
+      }));
+  row("ed25519_sign", "sodium", best_us([&] { crypto_sign_detached(sig, nullptr, msg, sizeof msg, ed_sk); }));
+  row("ed25519_verify", "sodium", best_us([&] {
+        if (crypto_sign_verify_detached(sig, msg, sizeof msg, ed_pk) != 0) throw std::runtime_error("verify");
+      }));
+  row("x25519_keygen", "openssl", best_us([&] {
+        EVP_PKEY* k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk, 32);
+        std::size_t len = 32;
+        EVP_PKEY_get_raw_public_key(k, pk, &len);
+        EVP_PKEY_free(k);
+      }));
+  EVP_PKEY* mine = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk, 32);
+  EVP_PKEY* theirs = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pk, 32);
+  row("x25519_dh", "openssl", best_us([&] {
+        EVP_PKEY_CTX* c = EVP_PKEY_CTX_new(mine, nullptr);
+        std::size_t len = 32;
+        if (EVP_PKEY_derive_init(c) != 1 || EVP_PKEY_derive_set_peer(c, theirs) != 1 || EVP_PKEY_derive(c, out, &len) != 1)
+          throw std::runtime_error("openssl x25519");
+        EVP_PKEY_CTX_free(c);
+      }));
+  EVP_PKEY* ed_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, ed_sk, 32);
+  EVP_PKEY* ed_pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, ed_pk, 32);
+  row("ed25519_sign", "openssl", best_us([&] {
+        EVP_MD_CTX* m = EVP_MD_CTX_new();
+        std::size_t len = 64;
+        if (EVP_DigestSignInit(m, nullptr, nullptr, nullptr, ed_key) != 1 || EVP_DigestSign(m, sig, &len, msg, sizeof msg) != 1)
+          throw std::runtime_error("openssl sign");
+        EVP_MD_CTX_free(m);
+      }));
+  row("ed25519_verify", "openssl", best_us([&] {
+        EVP_MD_CTX* m = EVP_MD_CTX_new();
+        if (EVP_DigestVerifyInit(m, nullptr, nullptr, nullptr, ed_pub) != 1 || EVP_DigestVerify(m, sig, 64, msg, sizeof msg) != 1)
+          throw std::runtime_error("openssl verify");
+        EVP_MD_CTX_free(m);
+      }));
+  EVP_PKEY_free(mine);
+  EVP_PKEY_free(theirs);
+  EVP_PKEY_free(ed_key);
+  EVP_PKEY_free(ed_pub);
+}
+
 // ---- hosts on their own threads ---------------------------------------------------------------------
 
 /// One io_context on one thread.
@@ -783,6 +868,7 @@ int main(int argc, char** argv) {
   if (!log::enabled(log::Level::debug)) log::set_level(log::Level::error);  // thousands of connections
   if (proxy) return run_proxy(o);
   try {
+    if (o.wants("crypto")) bench_crypto();
     if (o.wants("framing")) bench_framing(o);
     if (o.wants("throughput")) bench_throughput(o);
     if (o.wants("dial")) bench_dial(o);

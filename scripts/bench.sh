@@ -131,6 +131,16 @@ for label, r in [
 ]:
     print(f'| {label} | {f(r["mib_s"] if r else None)} |')
 
+crypto = {(r['op'], r['impl']): r['us'] for r in lp if r.get('bench') == 'crypto'}
+if crypto:
+    print('\n### Public-key operations of a handshake, µs per call (best of 100 batches of 20)\n')
+    print('| operation | per connection and side | libsodium (used) | OpenSSL 3 |')
+    print('|---|---|---:|---:|')
+    for op, label, n in (('x25519_keygen', 'X25519 key generation', '1 (ephemeral)'), ('x25519_dh', 'X25519 DH', '3'),
+                         ('ed25519_verify', 'Ed25519 verify', '1'), ('ed25519_sign', 'Ed25519 sign', '0 (once per Host)')):
+        print(f'| {label} | {n} | {f(crypto.get((op, "sodium")))} | {f(crypto.get((op, "openssl")))} |')
+    side = crypto[('x25519_keygen', 'sodium')] + 3 * crypto[('x25519_dh', 'sodium')] + crypto[('ed25519_verify', 'sodium')]
+    print(f'\nPublic-key work per connection: {side:.0f} µs per side, {2 * side:.0f} µs for both ends.')
 print('\n### lp2p vs ceiling vs js-libp2p\n')
 print('| measurement | lp2p | js-libp2p | lp2p ÷ ceiling | lp2p ÷ js | target | met |')
 print('|---|---:|---:|---:|---:|---|---|')
