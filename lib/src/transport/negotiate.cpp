@@ -157,21 +157,20 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
 }
 
 asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
-                                                  bool defer_reply) {
+                                                  Reply when) {
   multistream::Listener listener(std::move(supported));
-  if (auto r = co_await run_engine(*stream, listener, defer_reply); !r) co_return r.error();
+  if (auto r = co_await run_engine(*stream, listener, when != Reply::now); !r) co_return r.error();
   auto protocol = listener.outcome()->protocol;
   auto leftover = listener.take_leftover();
   auto out = listener.pending_output();
   Bytes reply(out.begin(), out.end());
   listener.output_written(reply.size());
-  if (!reply.empty() && leftover.empty()) {
+  if (!reply.empty() && when == Reply::if_dialer_lazy && leftover.empty()) {
     // The dialer sent nothing behind its proposal: it may be waiting for our answer (go, js), so answer now.
     if (auto w = co_await stream->write_all(reply); !w) co_return w.error();
     reply.clear();
   }
-  // Else the dialer is lazy (it sent data behind the proposal, so it is not waiting for the answer):
-  // the answer rides with our first write.
+  // Else the answer rides with our first write.
   auto s = with_write_prefix(with_leftover(std::move(stream), std::move(leftover)), std::move(reply), false);
   co_return Negotiated{std::move(protocol), std::move(s)};
 }

@@ -120,7 +120,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   } else {
     std::vector<std::string> supported{std::string(noise::protocol_id)};
     // A lazy dialer (lp2p, rust) sent message 1 behind its proposal: our echo rides with message 2.
-    auto n = co_await select_inbound(std::move(raw), std::move(supported), /*defer_reply=*/true);
+    auto n = co_await select_inbound(std::move(raw), std::move(supported), Reply::if_dialer_lazy);
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   }
@@ -157,7 +157,11 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     muxed = std::move(n->stream);
   } else {
     std::vector<std::string> supported{std::string(yamux_protocol_id)};
-    auto n = co_await select_inbound(std::move(secure), std::move(supported), /*defer_reply=*/true);
+    // The echo rides with yamux's first frames when the session writes at once (its first keep-alive ping
+    // is queued at construction), so even a dialer that waits for the echo gets it without our waiting.
+    const auto when = params.yamux.keepalive_interval > yamux::Duration::zero() ? Reply::with_first_write
+                                                                                : Reply::if_dialer_lazy;
+    auto n = co_await select_inbound(std::move(secure), std::move(supported), when);
     if (!n) {
       if (detail && n.error() != asio::error::operation_aborted) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();
