@@ -2,25 +2,30 @@
 // js-libp2p side (tests/interop/bench.mjs) and turns both outputs into one table; docs/benchmarks.md
 // explains every number. Each measurement is one JSON object per line on stdout; progress goes to stderr.
 //
-//   lp2p-bench [--only framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
+//   lp2p-bench [--only crypto,framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
 //              [--conns N] [--concurrency 1,8,32] [--delay-ms D] [--rtt-dials N]
 //   lp2p-bench proxy --target 127.0.0.1:PORT [--delay-ms D]
 //
 // Sections:
+//  crypto      X25519 key generation and DH, Ed25519 sign and verify: libsodium (what lp2p uses) vs
+//              OpenSSL 3, microseconds per call (best of 100 batches, robust to a loaded machine).
 //  framing     ceilings without libp2p logic: memcpy; raw TCP loopback; ChaCha20-Poly1305 through lp2p's
 //              noise::Encrypter/Decrypter (OpenSSL EVP) in memory; libsodium's ChaCha20-Poly1305 for the
 //              record; and Encrypter -> TCP loopback -> Decrypter on two threads (no muxer): the ceiling
 //              one lp2p stream is compared with.
 //  throughput  lp2p <-> lp2p, two Hosts on two threads (one io_context each), one connection, one
 //              /perf/1.0.0 stream per transfer: upload B bytes, then download B bytes, R times.
-//  dial        time from Host::dial to the first byte back on a new connection (fresh client Host each
-//              time: the connection is new, not reused): dial, open a /perf/1.0.0 stream, ask for one
-//              byte, half-close, read it. Median and p90 over N connections after a warm-up.
+//  dial        time from Host::dial to the first byte back on a new connection (one client Host that
+//              closes each connection after its sample, so every dial makes a new one): dial, open a
+//              /perf/1.0.0 stream, ask for one byte, half-close, read it. Median and p90 over N
+//              connections after a warm-up. Lazy stream negotiation unless LP2P_BENCH_EAGER=1.
 //  rate        the same, back to back: new connections per second, one stream each, with 1..K of them
-//              in flight at once.
+//              in flight at once (one client Host per worker), and the process CPU time per connection
+//              (both ends).
 //  rtt         the same exchange through a user-space proxy that delays every chunk by D ms in each
 //              direction (this kernel has no netem): elapsed / (2 D) is the number of round trips after
 //              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
+//              Measured with lazy and with eager (default) stream negotiation.
 //  proxy       only the delaying proxy, for measuring js-libp2p the same way.
 #include <cstdlib>
 #include <lp2p/codec/noise/transport_framing.hpp>
@@ -44,8 +49,10 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -355,6 +362,85 @@ void bench_framing(const Options& o) {
   // Encrypter -> TCP loopback -> Decrypter on two threads, no muxer: the ceiling for one stream.
   for (int rep = 0; rep < o.repeat; ++rep) noise_tcp(o.bytes);
 }
+// ---- crypto: the public-key operations of a handshake, libsodium vs OpenSSL 3 ---------------------------
+
+/// Microseconds per call: the best of 100 batches of 20 calls, so other processes on a shared machine
+/// (which only ever make a batch slower) drop out.
+template <class F>
+double best_us(F f) {
+  f();
+  double best = 1e30;
+  for (int b = 0; b < 100; ++b) {
+    const auto t = Clock::now();
+    for (int i = 0; i < 20; ++i) f();
+    best = std::min(best, std::chrono::duration<double, std::micro>(Clock::now() - t).count() / 20);
+  }
+  return best;
+}
+
+/// Each Noise XX side does 1 X25519 key generation (ephemeral), 3 X25519 DH and 1 Ed25519 verification
+/// per connection (plus 1 key generation and 1 signature per Host for its static key). lp2p uses
+/// libsodium for all of them; this measures whether OpenSSL 3 (EVP, keys prepared outside the loop
+/// where it can) would be faster on this CPU.
+void bench_crypto() {
+  progress("crypto: X25519 and Ed25519, libsodium vs OpenSSL");
+  if (sodium_init() < 0) throw std::runtime_error("sodium_init");
+  std::uint8_t sk[32], pk[32], peer_sk[32], peer_pk[32], out[32];
+  randombytes_buf(sk, 32);
+  randombytes_buf(peer_sk, 32);
+  if (crypto_scalarmult_base(peer_pk, peer_sk) != 0) throw std::runtime_error("x25519");
+  std::uint8_t ed_pk[32], ed_sk[64], sig[64], msg[56] = {1};  // "noise-libp2p-static-key:" + 32 bytes
+  crypto_sign_keypair(ed_pk, ed_sk);
+  crypto_sign_detached(sig, nullptr, msg, sizeof msg, ed_sk);
+  auto row = [](const char* op, const char* impl, double us) {
+    emit(fmt(R"({"bench":"crypto","op":"%s","impl":"%s","us":%.1f})", op, impl, us));
+  };
+  row("x25519_keygen", "sodium", best_us([&] {
+        if (crypto_scalarmult_base(pk, sk) != 0) throw std::runtime_error("x25519");
+      }));
+  row("x25519_dh", "sodium", best_us([&] {
+        if (crypto_scalarmult(out, sk, peer_pk) != 0) throw std::runtime_error("x25519");
+      }));
+  row("ed25519_sign", "sodium", best_us([&] { crypto_sign_detached(sig, nullptr, msg, sizeof msg, ed_sk); }));
+  row("ed25519_verify", "sodium", best_us([&] {
+        if (crypto_sign_verify_detached(sig, msg, sizeof msg, ed_pk) != 0) throw std::runtime_error("verify");
+      }));
+  row("x25519_keygen", "openssl", best_us([&] {
+        EVP_PKEY* k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk, 32);
+        std::size_t len = 32;
+        EVP_PKEY_get_raw_public_key(k, pk, &len);
+        EVP_PKEY_free(k);
+      }));
+  EVP_PKEY* mine = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk, 32);
+  EVP_PKEY* theirs = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pk, 32);
+  row("x25519_dh", "openssl", best_us([&] {
+        EVP_PKEY_CTX* c = EVP_PKEY_CTX_new(mine, nullptr);
+        std::size_t len = 32;
+        if (EVP_PKEY_derive_init(c) != 1 || EVP_PKEY_derive_set_peer(c, theirs) != 1 || EVP_PKEY_derive(c, out, &len) != 1)
+          throw std::runtime_error("openssl x25519");
+        EVP_PKEY_CTX_free(c);
+      }));
+  EVP_PKEY* ed_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, ed_sk, 32);
+  EVP_PKEY* ed_pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, ed_pk, 32);
+  row("ed25519_sign", "openssl", best_us([&] {
+        EVP_MD_CTX* m = EVP_MD_CTX_new();
+        std::size_t len = 64;
+        if (EVP_DigestSignInit(m, nullptr, nullptr, nullptr, ed_key) != 1 || EVP_DigestSign(m, sig, &len, msg, sizeof msg) != 1)
+          throw std::runtime_error("openssl sign");
+        EVP_MD_CTX_free(m);
+      }));
+  row("ed25519_verify", "openssl", best_us([&] {
+        EVP_MD_CTX* m = EVP_MD_CTX_new();
+        if (EVP_DigestVerifyInit(m, nullptr, nullptr, nullptr, ed_pub) != 1 || EVP_DigestVerify(m, sig, 64, msg, sizeof msg) != 1)
+          throw std::runtime_error("openssl verify");
+        EVP_MD_CTX_free(m);
+      }));
+  EVP_PKEY_free(mine);
+  EVP_PKEY_free(theirs);
+  EVP_PKEY_free(ed_key);
+  EVP_PKEY_free(ed_pub);
+}
+
 // ---- hosts on their own threads ---------------------------------------------------------------------
 
 /// One io_context on one thread.
@@ -386,15 +472,19 @@ HostConfig server_config() {
   return cfg;
 }
 
-HostConfig client_config() {
+/// The client's configuration. The identity is derived once (a key derivation per connection would be
+/// the benchmark's cost, not lp2p's). `lazy`: the stream's multistream proposal rides with the request
+/// (HostConfig::lazy_stream_negotiation, one round trip less); eager waits for the listener's answer.
+HostConfig client_config(bool lazy) {
+  static const Keypair identity = Keypair::from_secret_key_seed(2);
   HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(2);
+  cfg.identity = identity;
   cfg.port_reuse = false;  // no listener: let the kernel pick the source port
-  // The request rides with the stream proposal (one round trip less); set LP2P_BENCH_EAGER=1 to measure
-  // the default, which waits for the multistream answer.
-  cfg.lazy_stream_negotiation = std::getenv("LP2P_BENCH_EAGER") == nullptr;
+  cfg.lazy_stream_negotiation = lazy;
   return cfg;
 }
+/// LP2P_BENCH_EAGER=1 measures dial latency and connections/s with the default (eager) negotiation.
+bool bench_lazy() { return std::getenv("LP2P_BENCH_EAGER") == nullptr; }
 
 /// The server Host (perf handler) on its own loop.
 struct Server {
@@ -422,17 +512,16 @@ struct ConnSample {
   double connected_ms, stream_ms, first_byte_ms;
 };
 
-/// A new connection from a fresh Host (same identity every time), one perf stream asking for one byte,
-/// the byte read back; then the Host is dropped, which closes the connection.
-asio::awaitable<ConnSample> one_connection(Multiaddr addr) {
-  auto ex = co_await asio::this_coro::executor;
-  auto h = Host::create(ex, client_config()).value();
+/// A new connection from `h` (a client Host that keeps no other connection to the server), one perf
+/// stream asking for one byte, the byte read back; then the connection is closed (GoAway). The Host is
+/// reused, as a real client would: its Noise static key and identity signature are made once per Host.
+asio::awaitable<ConnSample> one_connection(Host& h, Multiaddr addr) {
   const auto t0 = Clock::now();
-  auto c = co_await h->dial(addr);
+  auto c = co_await h.dial(addr);
   if (!c) throw std::runtime_error("dial: " + c.error().message());
   const auto t1 = Clock::now();
   std::vector<std::string> protocols{std::string(perf::protocol_id)};
-  auto s = co_await h->open_stream(c->peer, std::move(protocols));
+  auto s = co_await h.open_stream(c->peer, std::move(protocols));
   if (!s) throw std::runtime_error("open_stream: " + s.error().message());
   const auto t2 = Clock::now();
   const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};  // perf: send me 1 byte
@@ -442,7 +531,15 @@ asio::awaitable<ConnSample> one_connection(Multiaddr addr) {
   auto n = co_await s->read_some(std::span<std::uint8_t>(&byte, 1));
   if (!n) throw std::runtime_error("read: " + n.error().message());
   const auto t3 = Clock::now();
+  h.close_connection(c->id);
   co_return ConnSample{millis(t1 - t0), millis(t2 - t0), millis(t3 - t0)};
+}
+
+/// CPU time of the whole process (both Hosts, every thread), in seconds.
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 void bench_throughput(const Options& o) {
@@ -452,7 +549,7 @@ void bench_throughput(const Options& o) {
   // The ceiling is measured again between the lp2p runs (and from the client's thread while its loop
   // is idle), so slow changes in the machine's load affect both alike.
   client.run([&]() -> asio::awaitable<void> {
-    auto h = Host::create(client.ioc.get_executor(), client_config()).value();
+    auto h = Host::create(client.ioc.get_executor(), client_config(true)).value();
     auto c = co_await h->dial(server.addr);
     if (!c) throw std::runtime_error("dial: " + c.error().message());
     if (auto w = co_await perf::run(*h, c->peer, 16 * mib, 16 * mib); !w)  // warm-up
@@ -483,9 +580,12 @@ void bench_dial(const Options& o) {
   Server server;
   Loop client;
   std::vector<ConnSample> samples;
+  const bool lazy = bench_lazy();
   client.run([&]() -> asio::awaitable<void> {
-    for (int i = 0; i < o.warmup; ++i) (void)co_await one_connection(server.addr);
-    for (int i = 0; i < o.dials; ++i) samples.push_back(co_await one_connection(server.addr));
+    auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
+    for (int i = 0; i < o.warmup; ++i) (void)co_await one_connection(*h, server.addr);
+    for (int i = 0; i < o.dials; ++i) samples.push_back(co_await one_connection(*h, server.addr));
+    co_await h->stop();
   });
   std::vector<double> a, b, c;
   for (const auto& s : samples) {
@@ -493,37 +593,45 @@ void bench_dial(const Options& o) {
     b.push_back(s.stream_ms);
     c.push_back(s.first_byte_ms);
   }
-  emit(fmt(R"({"bench":"dial_latency","impl":"lp2p","n":%d,"connected":%s,"stream":%s,"first_byte":%s})", o.dials,
-           summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
+  emit(fmt(R"({"bench":"dial_latency","impl":"lp2p","lazy":%s,"n":%d,"connected":%s,"stream":%s,"first_byte":%s})",
+           lazy ? "true" : "false", o.dials, summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
 }
 
 void bench_rate(const Options& o) {
   Server server;
   Loop client;
+  const bool lazy = bench_lazy();
   for (const int k : o.concurrency) {
     progress(fmt("connections/s: %d connections, %d at a time", o.conns, k));
     int next = 0, failed = 0;
     std::string first_error;
+    // One client Host per worker (dial() reuses a live connection to the same peer, so concurrent
+    // workers on one Host would share connections), like js's one node per worker.
     auto worker = [&]() -> asio::awaitable<void> {
+      auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
       while (next < o.conns) {
         ++next;
         try {
-          (void)co_await one_connection(server.addr);
+          (void)co_await one_connection(*h, server.addr);
         } catch (const std::exception& e) {
           if (failed++ == 0) first_error = e.what();
         }
       }
+      co_await h->stop();
     };
+    const double cpu0 = process_cpu_seconds();
     const auto start = Clock::now();
     std::vector<std::future<void>> workers;
     for (int w = 0; w < k; ++w) workers.push_back(asio::co_spawn(client.ioc, worker, asio::use_future));
     for (auto& w : workers) w.get();
     const double secs = seconds(Clock::now() - start);
-    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","concurrency":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f})",
-             k, o.conns, failed, first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
-             (o.conns - failed) / secs));
-    // Let the server finish closing before the next round.
+    // Let the server finish closing, then charge its CPU too: both ends, per connection.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double cpu = process_cpu_seconds() - cpu0;
+    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","lazy":%s,"concurrency":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f,"cpu_us_per_conn":%.1f})",
+             lazy ? "true" : "false", k, o.conns, failed,
+             first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
+             (o.conns - failed) / secs, cpu / o.conns * 1e6));
   }
 }
 
@@ -646,9 +754,8 @@ std::string flights_json(const std::vector<DelayProxy::Chunk>& log) {
   return out + "]";
 }
 
-void bench_rtt(const Options& o) {
-  progress(fmt("round trips: %d dials through a proxy adding %d ms each way", o.rtt_dials, o.delay_ms));
-  Server server;
+/// Round trips of one configuration (lazy or eager stream negotiation) through a fresh proxy.
+void bench_rtt_one(const Options& o, Server& server, bool lazy) {
   Loop proxy_loop;
   // The server's port, from its listen address (/ip4/127.0.0.1/tcp/PORT).
   const auto listen = server.host->listen_addrs().at(0).to_string();
@@ -659,7 +766,9 @@ void bench_rtt(const Options& o) {
   Loop client;
   std::vector<ConnSample> samples;
   client.run([&]() -> asio::awaitable<void> {
-    for (int i = 0; i < o.rtt_dials; ++i) samples.push_back(co_await one_connection(via));
+    auto h = Host::create(client.ioc.get_executor(), client_config(lazy)).value();
+    for (int i = 0; i < o.rtt_dials; ++i) samples.push_back(co_await one_connection(*h, via));
+    co_await h->stop();
   });
   const double rtt = 2.0 * o.delay_ms;
   std::vector<double> a, b, c;
@@ -675,10 +784,18 @@ void bench_rtt(const Options& o) {
   auto logs = real.logs();
   real.close();
   // +1: the TCP handshake, which the proxy cannot delay (the kernel completes it on accept).
-  emit(fmt(R"({"bench":"round_trips","impl":"lp2p","delay_ms":%d,"connected_ms":%.1f,"stream_ms":%.1f,"first_byte_ms":%.1f,)"
+  emit(fmt(R"({"bench":"round_trips","impl":"lp2p","lazy":%s,"delay_ms":%d,"connected_ms":%.1f,"stream_ms":%.1f,"first_byte_ms":%.1f,)"
            R"("connected_rtt":%.0f,"stream_rtt":%.0f,"first_byte_rtt":%.0f,"flights":%s})",
-           o.delay_ms, med(a), med(b), med(c), 1 + std::round(med(a) / rtt), 1 + std::round(med(b) / rtt),
-           1 + std::round(med(c) / rtt), logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+           lazy ? "true" : "false", o.delay_ms, med(a), med(b), med(c), 1 + std::round(med(a) / rtt),
+           1 + std::round(med(b) / rtt), 1 + std::round(med(c) / rtt),
+           logs.empty() ? "[]" : flights_json(logs.back()).c_str()));
+}
+
+void bench_rtt(const Options& o) {
+  progress(fmt("round trips: %d dials through a proxy adding %d ms each way, lazy and eager stream negotiation",
+               o.rtt_dials, o.delay_ms));
+  Server server;
+  for (const bool lazy : {true, false}) bench_rtt_one(o, server, lazy);
 }
 
 /// `lp2p-bench proxy`: the delaying proxy alone; prints {"event":"proxy","port":P}, runs until stdin
@@ -751,6 +868,7 @@ int main(int argc, char** argv) {
   if (!log::enabled(log::Level::debug)) log::set_level(log::Level::error);  // thousands of connections
   if (proxy) return run_proxy(o);
   try {
+    if (o.wants("crypto")) bench_crypto();
     if (o.wants("framing")) bench_framing(o);
     if (o.wants("throughput")) bench_throughput(o);
     if (o.wants("dial")) bench_dial(o);

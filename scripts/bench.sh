@@ -20,7 +20,7 @@ if ((quick)); then
   lp2p_bytes=$((32 << 20)) js_bytes=$((8 << 20)) repeat=2 dials=100 conns=200 js_conns=60 conc=1,8 rtt_dials=3
 else
   lp2p_bytes=${BENCH_BYTES:-$((256 << 20))} js_bytes=${BENCH_BYTES:-$((64 << 20))} repeat=5 dials=300 conns=2000
-  js_conns=300 conc=1,8,32 rtt_dials=5
+  js_conns=120 conc=1,8,32 rtt_dials=5
 fi
 delay_ms=25
 
@@ -131,6 +131,16 @@ for label, r in [
 ]:
     print(f'| {label} | {f(r["mib_s"] if r else None)} |')
 
+crypto = {(r['op'], r['impl']): r['us'] for r in lp if r.get('bench') == 'crypto'}
+if crypto:
+    print('\n### Public-key operations of a handshake, µs per call (best of 100 batches of 20)\n')
+    print('| operation | per connection and side | libsodium (used) | OpenSSL 3 |')
+    print('|---|---|---:|---:|')
+    for op, label, n in (('x25519_keygen', 'X25519 key generation', '1 (ephemeral)'), ('x25519_dh', 'X25519 DH', '3'),
+                         ('ed25519_verify', 'Ed25519 verify', '1'), ('ed25519_sign', 'Ed25519 sign', '0 (once per Host)')):
+        print(f'| {label} | {n} | {f(crypto.get((op, "sodium")))} | {f(crypto.get((op, "openssl")))} |')
+    side = crypto[('x25519_keygen', 'sodium')] + 3 * crypto[('x25519_dh', 'sodium')] + crypto[('ed25519_verify', 'sodium')]
+    print(f'\nPublic-key work per connection: {side:.0f} µs per side, {2 * side:.0f} µs for both ends.')
 print('\n### lp2p vs ceiling vs js-libp2p\n')
 print('| measurement | lp2p | js-libp2p | lp2p ÷ ceiling | lp2p ÷ js | target | met |')
 print('|---|---:|---:|---:|---:|---|---|')
@@ -151,21 +161,34 @@ for r in [r for r in lp if r.get('bench') == 'conn_rate']:
     fails = f' ({r["failed"]} failed)' if r['failed'] else ''
     jfails = f' ({j["failed"]} failed)' if j and j['failed'] else ''
     print(f'| new connections/s, one stream each, {r["concurrency"]} at a time | {f(r["per_s"], 0)}{fails} | {f(j["per_s"], 0) if j else "–"}{jfails} | | {f(r["per_s"] / j["per_s"]) + "×" if j else "–"} | ≥ 2,000/s | {yes(r["per_s"] >= 2000)} |')
-rt = one(lp, 'round_trips')
+cpu = [r['cpu_us_per_conn'] for r in lp if r.get('bench') == 'conn_rate' and 'cpu_us_per_conn' in r]
+if cpu:
+    c = min(cpu)
+    print(f'| CPU per connection, both ends, µs (best of the rates above) | {f(c, 0)} | | | | → {f(2e6 / c, 0)}/s on 2 idle cores | |')
+rts = {r.get('lazy', True): r for r in lp if r.get('bench') == 'round_trips'}
 jr = one(jsr, 'dial_latency')
 rtt = 2 * delay
 js_rt = None if jr is None else 1 + round(jr['first_byte']['median_ms'] / rtt)
 js_st = None if jr is None else 1 + round(jr['stream']['median_ms'] / rtt)
-print(f'| round trips, connect → stream usable | {rt["stream_rtt"]:.0f} | {js_st if js_st is not None else "–"} | | | | |')
-print(f'| round trips, connect → first byte back | {rt["first_byte_rtt"]:.0f} | {js_rt if js_rt is not None else "–"} | | | 3 | {yes(rt["first_byte_rtt"] <= 3)} |')
-
+for lazy in (True, False):
+    rt = rts.get(lazy)
+    if not rt:
+        continue
+    how = 'lazy_stream_negotiation' if lazy else 'default (eager) negotiation'
+    print(f'| round trips, connect → stream usable, lp2p {how} | {rt["stream_rtt"]:.0f} | {js_st if js_st is not None else "–"} | | | | |')
+    print(f'| round trips, connect → first byte back, lp2p {how} | {rt["first_byte_rtt"]:.0f} | {js_rt if js_rt is not None else "–"} | | | 3 | {yes(rt["first_byte_rtt"] <= 3)} |')
 print(f'\nRound trips: through a proxy adding {delay} ms each way (RTT {rtt} ms), TCP handshake counted as 1.')
-print(f'lp2p medians: connected {rt["connected_ms"]} ms, stream {rt["stream_ms"]} ms, first byte {rt["first_byte_ms"]} ms.')
-if jr:
-    print(f'js medians: connected {jr["connected"]["median_ms"]:.1f} ms, stream {jr["stream"]["median_ms"]:.1f} ms, first byte {jr["first_byte"]["median_ms"]:.1f} ms.')
+print(f'Dial latency and connections/s use {"lazy" if ld.get("lazy", True) else "eager"} stream negotiation.')
 def flights(fl):
     return ', '.join(f'{x["t_ms"]:.0f} ms {x["dir"]} {x["bytes"]} B' for x in fl)
-print(f'lp2p flights (proxy arrival time, direction, bytes): {flights(rt["flights"])}')
+for lazy in (True, False):
+    rt = rts.get(lazy)
+    if rt:
+        how = 'lazy' if lazy else 'eager'
+        print(f'lp2p ({how}) medians: connected {rt["connected_ms"]} ms, stream {rt["stream_ms"]} ms, first byte {rt["first_byte_ms"]} ms.')
+        print(f'lp2p ({how}) flights (proxy arrival time, direction, bytes): {flights(rt["flights"])}')
+if jr:
+    print(f'js medians: connected {jr["connected"]["median_ms"]:.1f} ms, stream {jr["stream"]["median_ms"]:.1f} ms, first byte {jr["first_byte"]["median_ms"]:.1f} ms.')
 pf = one(px, None) if False else next((r for r in px if r.get('event') == 'flights'), None)
 if pf:
     print(f'js flights: {flights(pf["flights"])}')

@@ -49,6 +49,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   HostConfig config;
   Keypair identity;
   PeerId id;
+  std::shared_ptr<const noise::SignedStaticKey> noise_static;  // one per Host, as rust-libp2p does
   transport::PortReuseRegistry reuse;
   std::vector<std::unique_ptr<transport::TcpListener>> listeners;
   std::vector<Multiaddr> listen_addrs;
@@ -81,7 +82,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   Impl(asio::any_io_executor e, HostConfig cfg, Keypair kp)
       : ex(std::move(e)), config(std::move(cfg)), identity(std::move(kp)), id(identity.public_key().peer_id()),
-        events_ready(ex) {}
+        noise_static(noise::SignedStaticKey::generate(identity)), events_ready(ex) {}
 
   void emit(HostEvent ev) {
     LP2P_LOG(debug, "host") << describe(ev);
@@ -114,7 +115,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (ids == connections_by_peer.end()) return best;
     for (const auto cid : ids->second) {
       const auto& c = connections.at(cid);
-      if (c->mux->is_closed()) continue;
+      // A connection that is going away cannot take new streams: dial() makes a new one instead.
+      if (c->mux->is_closing()) continue;
       // Prefer a direct connection over a relayed (limited) one, then the newest.
       if (!best || (best->info.relayed && !c->info.relayed) || best->info.relayed == c->info.relayed) best = c;
     }
@@ -395,6 +397,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto remote = transport::to_multiaddr(sock->remote_endpoint());
     std::string detail;
     transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, yamux_config()};
+    params.noise_static = noise_static;
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(punch_expectations, [&](const PunchExpectation& e) { return e.until < now; });
     for (const auto& e : punch_expectations)
@@ -461,6 +464,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     transport::UpgradeParams params{
         &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer,
         yamux_config()};
+    params.noise_static = noise_static;
     auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
@@ -583,6 +587,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bo
   transport::UpgradeParams params{
       &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
       impl->yamux_config()};
+  params.noise_static = impl->noise_static;
   auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
                                       impl->config.timeouts.upgrade);
   if (!up) {
@@ -612,7 +617,9 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_socket(std::unique_ptr<io:
   auto remote = transport::to_multiaddr(socket->remote_endpoint());
   std::string detail;
   transport::UpgradeParams params{
-      &impl->identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected, {}};
+      &impl->identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
+      impl->yamux_config()};
+  params.noise_static = impl->noise_static;
   ++impl->pending_handshakes;
   auto up = co_await io::with_timeout(transport::upgrade(std::move(socket), params, &detail), impl->config.timeouts.upgrade);
   --impl->pending_handshakes;

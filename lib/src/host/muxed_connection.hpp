@@ -40,6 +40,8 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   void abort() noexcept;
 
   bool is_closed() const noexcept { return finished_ || session_.closed(); }
+  /// No new outbound stream can be opened: closed, or either side sent GoAway (e.g. close() ran).
+  bool is_closing() const noexcept { return closing_ || is_closed() || session_.remote_go_away(); }
   /// Why the connection ended (clear while it runs).
   error_code error() const noexcept { return error_; }
   std::size_t stream_count() const { return session_.stream_count(); }

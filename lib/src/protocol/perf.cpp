@@ -6,6 +6,9 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <algorithm>
+#include <memory>
+
 namespace lp2p::perf {
 
 namespace asio = boost::asio;
@@ -24,18 +27,19 @@ asio::awaitable<void> handle(Stream s) {
   }
   std::uint64_t to_send = 0;
   for (auto b : header) to_send = to_send << 8 | b;
-  std::vector<std::uint8_t> buf(chunk);
+  // Not zero-filled up front: a stream that sends a byte or two must not clear 64 KiB first.
+  auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(chunk);
   for (;;) {  // discard the upload until EOF
-    auto n = co_await s.read_some(buf);
+    auto n = co_await s.read_some(std::span<std::uint8_t>(buf.get(), chunk));
     if (!n) {
       if (n.error() != asio::error::eof) co_return;
       break;
     }
   }
-  std::fill(buf.begin(), buf.end(), 0);
+  std::fill_n(buf.get(), static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk)), 0);
   while (to_send > 0) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk));
-    if (!co_await s.write(BytesView(buf.data(), n))) co_return;
+    if (!co_await s.write(BytesView(buf.get(), n))) co_return;
     to_send -= n;
   }
   (void)co_await s.close_write();

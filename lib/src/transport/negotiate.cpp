@@ -4,6 +4,8 @@
 #include "lp2p/codec/multistream/negotiator.hpp"
 #include "lp2p/io/buffered_stream.hpp"
 
+#include <utility>
+
 namespace lp2p::transport {
 namespace {
 
@@ -19,11 +21,13 @@ asio::awaitable<result<void>> flush(io::ByteStream& s, Engine& engine) {
   co_return co_await s.write_all(copy);
 }
 
-/// Feeds the engine from the stream until it reaches an outcome, flushing its replies.
+/// Feeds the engine from the stream until it reaches an outcome, flushing its replies. With
+/// `keep_final`, the replies queued by a successful outcome stay in the engine for the caller.
 template <class Engine>
-asio::awaitable<result<void>> run_engine(io::ByteStream& s, Engine& engine) {
+asio::awaitable<result<void>> run_engine(io::ByteStream& s, Engine& engine, bool keep_final = false) {
   std::uint8_t buf[1024];
   for (;;) {
+    if (keep_final && engine.outcome() && engine.outcome()->ok()) co_return result<void>{};
     if (auto w = co_await flush(s, engine); !w) co_return w.error();
     if (engine.outcome()) {
       if (!engine.outcome()->ok()) co_return engine.outcome()->error;
@@ -88,7 +92,50 @@ class LazyDialerStream final : public io::ByteStream {
   std::size_t pos_ = 0;
 };
 
+/// Sends `prefix_` in the same write as the first data written (one TCP segment instead of two).
+class WritePrefixStream final : public io::ByteStream {
+ public:
+  WritePrefixStream(io::StreamPtr inner, Bytes prefix, bool flush_before_read)
+      : inner_(std::move(inner)), prefix_(std::move(prefix)), flush_before_read_(flush_before_read) {}
+
+  asio::any_io_executor executor() override { return inner_->executor(); }
+
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (flush_before_read_ && !prefix_.empty())
+      if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->read_some(buf);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override {
+    if (prefix_.empty()) co_return co_await inner_->write_all(data);
+    Bytes all = std::exchange(prefix_, Bytes{});
+    all.insert(all.end(), data.begin(), data.end());
+    co_return co_await inner_->write_all(all);
+  }
+  asio::awaitable<result<void>> shutdown_write() override {
+    if (!prefix_.empty())
+      if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->shutdown_write();
+  }
+  void close() noexcept override { inner_->close(); }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  asio::awaitable<result<void>> flush_prefix() {
+    Bytes p = std::exchange(prefix_, Bytes{});
+    co_return co_await inner_->write_all(p);
+  }
+
+  io::StreamPtr inner_;
+  Bytes prefix_;
+  bool flush_before_read_;
+};
+
 }  // namespace
+
+io::StreamPtr with_write_prefix(io::StreamPtr stream, Bytes prefix, bool flush_before_read) {
+  if (prefix.empty()) return stream;
+  return std::make_unique<WritePrefixStream>(std::move(stream), std::move(prefix), flush_before_read);
+}
 
 asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream, std::vector<std::string> protocols) {
   multistream::Dialer dialer(std::move(protocols), /*lazy=*/false);
@@ -109,11 +156,23 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
   co_return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(stream), std::move(dialer))};
 }
 
-asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported) {
+asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
+                                                  Reply when) {
   multistream::Listener listener(std::move(supported));
-  if (auto r = co_await run_engine(*stream, listener); !r) co_return r.error();
+  if (auto r = co_await run_engine(*stream, listener, when != Reply::now); !r) co_return r.error();
   auto protocol = listener.outcome()->protocol;
-  co_return Negotiated{std::move(protocol), with_leftover(std::move(stream), listener.take_leftover())};
+  auto leftover = listener.take_leftover();
+  auto out = listener.pending_output();
+  Bytes reply(out.begin(), out.end());
+  listener.output_written(reply.size());
+  if (!reply.empty() && when == Reply::if_dialer_lazy && leftover.empty()) {
+    // The dialer sent nothing behind its proposal: it may be waiting for our answer (go, js), so answer now.
+    if (auto w = co_await stream->write_all(reply); !w) co_return w.error();
+    reply.clear();
+  }
+  // Else the answer rides with our first write.
+  auto s = with_write_prefix(with_leftover(std::move(stream), std::move(leftover)), std::move(reply), false);
+  co_return Negotiated{std::move(protocol), std::move(s)};
 }
 
 }  // namespace lp2p::transport

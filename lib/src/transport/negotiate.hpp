@@ -29,10 +29,24 @@ boost::asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream,
 boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
                                                                 BytesView early_data = {});
 
+/// When the listener's final answer (header + echo) is written.
+enum class Reply {
+  now,             ///< at once
+  if_dialer_lazy,  ///< with our first write if the dialer sent bytes behind its proposal (a lazy dialer,
+                   ///< which does not wait for the answer), else at once (go, js wait for it)
+  with_first_write,  ///< with our first write in any case: only when that write does not wait for the peer
+};
+
 /// Listener side: waits for the dialer's header, answers `na` to unsupported proposals and echoes the
-/// first supported one.
+/// first supported one. A deferred answer saves a segment; it is used by the connection upgrade, whose
+/// next step always writes (Noise message 2; yamux's first keep-alive ping). Never defer for a protocol
+/// whose listener may close without writing: the answer would be lost.
 /// @errors multistream errors (too_many_attempts, bad_header, ...), transport errors
-boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream,
-                                                          std::vector<std::string> supported);
+boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
+                                                          Reply reply = Reply::now);
+
+/// `stream` whose first write_all sends `prefix` and the data together. With `flush_before_read`, a read
+/// that comes first sends the prefix alone (for a prefix the peer waits for).
+io::StreamPtr with_write_prefix(io::StreamPtr stream, Bytes prefix, bool flush_before_read);
 
 }  // namespace lp2p::transport

@@ -80,20 +80,23 @@ class NoiseStream final : public io::ByteStream {
   Bytes wbuf_;
 };
 
-/// Drives the sans-IO handshake to its end: write what it produces, feed it what arrives.
-asio::awaitable<result<void>> drive(io::ByteStream& s, noise::Handshake& hs) {
-  std::vector<std::uint8_t> buf(4096);
+/// Drives the sans-IO handshake to its end: write what it produces, feed it what arrives. The output
+/// produced by the step that finishes the handshake (the initiator's message 3) is not written but
+/// returned, so that it can share a segment with what follows it.
+asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
+  std::uint8_t buf[4096];
   for (;;) {
-    if (auto out = hs.take_output(); !out.empty())
+    auto out = hs.take_output();
+    if (hs.finished()) co_return out;
+    if (!out.empty())
       if (auto w = co_await s.write_all(out); !w) co_return w.error();
-    if (hs.finished()) co_return result<void>{};
     auto r = co_await s.read_some(buf);
     if (!r) {
       // As in NoiseStream::read_some: EOF inside a frame is a truncated message.
       if (r.error() == asio::error::eof && hs.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
       co_return r.error();
     }
-    if (auto fed = hs.on_bytes(BytesView(buf.data(), *r)); !fed) co_return fed.error();
+    if (auto fed = hs.on_bytes(BytesView(buf, *r)); !fed) co_return fed.error();
   }
 }
 
@@ -104,7 +107,9 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   const auto what = raw->describe();
   noise::HandshakeConfig hcfg;
   hcfg.expected_peer = params.expected_peer;
-  noise::Handshake hs(initiator ? noise::Role::initiator : noise::Role::responder, *params.identity, hcfg);
+  const auto role = initiator ? noise::Role::initiator : noise::Role::responder;
+  noise::Handshake hs(role, params.noise_static ? params.noise_static : noise::SignedStaticKey::generate(*params.identity),
+                      std::move(hcfg));
 
   // 1. multistream-select /noise. The initiator sends its proposal and Noise message 1 together (V1Lazy).
   io::StreamPtr stream;
@@ -114,26 +119,31 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     stream = std::move(n->stream);
   } else {
     std::vector<std::string> supported{std::string(noise::protocol_id)};
-    auto n = co_await select_inbound(std::move(raw), std::move(supported));
+    // A lazy dialer (lp2p, rust) sent message 1 behind its proposal: our echo rides with message 2.
+    auto n = co_await select_inbound(std::move(raw), std::move(supported), Reply::if_dialer_lazy);
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   }
 
   // 2. Noise XX.
-  if (auto r = co_await drive(*stream, hs); !r) {
+  auto last = co_await drive(*stream, hs);
+  if (!last) {
     // Cancelled (the caller's deadline or shutdown): the caller knows why; a detail saying "noise handshake
     // failed: Operation canceled" would hide that it was a timeout.
-    if (detail && r.error() != asio::error::operation_aborted) {
-      if (r.error() == noise::error::peer_id_mismatch && params.expected_peer && hs.remote_peer())
+    if (detail && last.error() != asio::error::operation_aborted) {
+      if (last.error() == noise::error::peer_id_mismatch && params.expected_peer && hs.remote_peer())
         *detail = "peer id mismatch: expected " + params.expected_peer->to_base58() + ", got " +
                   hs.remote_peer()->to_base58();
       else
-        *detail = "noise handshake failed: " + r.error().message();
+        *detail = "noise handshake failed: " + last.error().message();
     }
-    co_return r.error();
+    co_return last.error();
   }
   auto done = hs.finish();
   if (!done) co_return done.error();
+  // The initiator's message 3 goes out with its first transport frame (the /yamux proposal below), in
+  // one segment; a read before any write sends it alone (the responder waits for it).
+  stream = with_write_prefix(std::move(stream), std::move(*last), /*flush_before_read=*/true);
   LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << what;
   io::StreamPtr secure = std::make_unique<NoiseStream>(std::move(stream), std::move(done->encrypter),
                                                        std::move(done->decrypter));
@@ -147,7 +157,11 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     muxed = std::move(n->stream);
   } else {
     std::vector<std::string> supported{std::string(yamux_protocol_id)};
-    auto n = co_await select_inbound(std::move(secure), std::move(supported));
+    // The echo rides with yamux's first frames when the session writes at once (its first keep-alive ping
+    // is queued at construction), so even a dialer that waits for the echo gets it without our waiting.
+    const auto when = params.yamux.keepalive_interval > yamux::Duration::zero() ? Reply::with_first_write
+                                                                                : Reply::if_dialer_lazy;
+    auto n = co_await select_inbound(std::move(secure), std::move(supported), when);
     if (!n) {
       if (detail && n.error() != asio::error::operation_aborted) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();

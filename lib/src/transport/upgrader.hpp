@@ -5,6 +5,7 @@
 #pragma once
 
 #include "host/muxed_connection.hpp"
+#include "lp2p/codec/noise/handshake.hpp"
 #include "lp2p/codec/yamux/session.hpp"
 #include "lp2p/core/peer_id.hpp"
 #include "lp2p/crypto/key.hpp"
@@ -25,6 +26,9 @@ struct UpgradeParams {
   UpgradeRole role = UpgradeRole::initiator;
   std::optional<PeerId> expected_peer;  ///< from the dialed address's /p2p; checked after Noise
   yamux::Config yamux;
+  /// Our Noise static key, signed once per Host (null: a fresh one for this connection, which costs an
+  /// X25519 key generation and an identity signature).
+  std::shared_ptr<const noise::SignedStaticKey> noise_static;
 };
 
 struct Upgraded {

@@ -257,3 +257,51 @@ TEST_CASE("noise libp2p handshakes succeed for random chunkings", "[noise][hands
     CHECK(a->handshake_hash == b->handshake_hash);
   }
 }
+
+TEST_CASE("noise signed static key is made once and shared by many handshakes", "[noise][handshake][static]") {
+  const auto init_id = Keypair::generate_ed25519();
+  const auto resp_id = Keypair::generate_ed25519();
+  const auto local = SignedStaticKey::generate(init_id);
+  REQUIRE(local);
+  CHECK(local->identity_key == init_id.public_key().encode_protobuf());
+  // The stored signature authenticates exactly this static key, as a per-handshake payload would.
+  HandshakePayload p;
+  p.identity_key = local->identity_key;
+  p.identity_sig = local->identity_sig;
+  auto key = verify_identity_payload(p, local->key.public_key);
+  REQUIRE_OK(key);
+  CHECK(*key == init_id.public_key());
+  NOISE_ERR(verify_identity_payload(p, X25519Keypair::generate().public_key), error::bad_identity_signature);
+
+  // Ed25519 signatures are deterministic: sign() gives the same bytes as make_identity_payload.
+  const auto fixed = X25519Keypair::generate();
+  CHECK(SignedStaticKey::sign(init_id, fixed)->identity_sig ==
+        make_identity_payload(init_id, fixed.public_key).identity_sig);
+
+  // Three handshakes with the same static key (as initiator and as responder) all authenticate it, and
+  // fresh ephemeral keys still make every session different.
+  std::vector<Bytes> hashes;
+  for (int i = 0; i < 3; ++i) {
+    const bool we_initiate = i != 1;
+    HandshakeConfig cfg;
+    if (we_initiate) cfg.expected_peer = peer_of(resp_id);
+    Handshake ours(we_initiate ? Role::initiator : Role::responder, local, cfg);
+    Handshake theirs(we_initiate ? Role::responder : Role::initiator, resp_id);
+    if (we_initiate) NOISE_OK(run(ours, theirs));
+    else NOISE_OK(run(theirs, ours));
+    REQUIRE(ours.finished());
+    REQUIRE(theirs.finished());
+    auto a = ours.finish();
+    auto b = theirs.finish();
+    REQUIRE_OK(a);
+    REQUIRE_OK(b);
+    CHECK(a->remote_peer == peer_of(resp_id));
+    CHECK(b->remote_peer == peer_of(init_id));
+    CHECK(b->remote_key == init_id.public_key());
+    CHECK(a->handshake_hash == b->handshake_hash);
+    hashes.push_back(a->handshake_hash);
+  }
+  CHECK(hashes[0] != hashes[1]);
+  CHECK(hashes[1] != hashes[2]);
+  CHECK(hashes[0] != hashes[2]);
+}

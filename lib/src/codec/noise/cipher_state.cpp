@@ -8,6 +8,15 @@
 #include <utility>
 
 namespace lp2p::noise {
+namespace {
+// Fetched once: EVP_chacha20_poly1305() would make OpenSSL 3 look the algorithm up again on every
+// context initialisation (three per handshake side).
+const EVP_CIPHER* chacha20_poly1305() {
+  static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+  if (!c) throw std::bad_alloc();
+  return c;
+}
+}  // namespace
 
 CipherState::CipherState(const Key& k) { initialize_key(k); }
 
@@ -36,7 +45,7 @@ void CipherState::initialize_key(const Key& k) {
   if (!ctx_) {
     // Allocated once; every message only re-initialises key and nonce on this context.
     ctx_ = EVP_CIPHER_CTX_new();
-    if (!ctx_ || EVP_CipherInit_ex(ctx_, EVP_chacha20_poly1305(), nullptr, nullptr, nullptr, 1) != 1)
+    if (!ctx_ || EVP_CipherInit_ex(ctx_, chacha20_poly1305(), nullptr, nullptr, nullptr, 1) != 1)
       throw std::bad_alloc();
   }
   k_ = k;

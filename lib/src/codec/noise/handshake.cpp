@@ -1,13 +1,37 @@
 #include "lp2p/codec/noise/handshake.hpp"
 
+#include <sodium.h>
+
 namespace lp2p::noise {
 
-Handshake::Handshake(Role role, Keypair identity, HandshakeConfig cfg, std::optional<X25519Keypair> static_key,
+std::shared_ptr<const SignedStaticKey> SignedStaticKey::sign(const Keypair& identity, const X25519Keypair& key) {
+  auto s = std::make_shared<SignedStaticKey>();
+  s->key = key;
+  s->identity_key = identity.public_key().encode_protobuf();
+  s->identity_sig = identity.sign(make_static_key_signature_message(key.public_key));
+  return s;
+}
+
+std::shared_ptr<const SignedStaticKey> SignedStaticKey::generate(const Keypair& identity) {
+  auto key = X25519Keypair::generate();
+  auto s = sign(identity, key);
+  sodium_memzero(key.secret.data(), key.secret.size());
+  return s;
+}
+
+SignedStaticKey::~SignedStaticKey() { sodium_memzero(key.secret.data(), key.secret.size()); }
+
+Handshake::Handshake(Role role, const Keypair& identity, HandshakeConfig cfg, std::optional<X25519Keypair> static_key,
                      std::optional<X25519Keypair> ephemeral)
-    : role_(role),
-      identity_(std::move(identity)),
-      cfg_(std::move(cfg)),
-      hs_(role, static_key ? *static_key : X25519Keypair::generate(), {}, std::move(ephemeral)) {
+    : Handshake(role,
+                static_key ? SignedStaticKey::sign(identity, *static_key) : SignedStaticKey::generate(identity),
+                std::move(cfg), std::move(ephemeral)) {
+  if (static_key) sodium_memzero(static_key->secret.data(), static_key->secret.size());
+}
+
+Handshake::Handshake(Role role, std::shared_ptr<const SignedStaticKey> local, HandshakeConfig cfg,
+                     std::optional<X25519Keypair> ephemeral)
+    : role_(role), local_(std::move(local)), cfg_(std::move(cfg)), hs_(role, local_->key, {}, std::move(ephemeral)) {
   // libp2p: message 1 is the initiator's ephemeral key with an empty payload.
   if (role_ == Role::initiator) {
     if (auto r = send({}); !r) failed_ = r.error();
@@ -21,7 +45,12 @@ bool Handshake::finished() const noexcept { return !failed_ && hs_.finished(); }
 std::size_t Handshake::bytes_needed() const noexcept { return finished() ? 0 : frames_.bytes_needed(); }
 
 Bytes Handshake::our_payload() {
-  return encode_payload(make_identity_payload(identity_, hs_.local_static(), cfg_.stream_muxers));
+  // The signature was made once for the static key (SignedStaticKey); only the muxer list is per handshake.
+  HandshakePayload p;
+  p.identity_key = local_->identity_key;
+  p.identity_sig = local_->identity_sig;
+  p.stream_muxers = cfg_.stream_muxers;
+  return encode_payload(p);
 }
 
 result<void> Handshake::send(BytesView payload) {

@@ -1,20 +1,75 @@
 #include "lp2p/codec/noise/symmetric_state.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include <sodium.h>
 
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace lp2p::noise {
 namespace {
 
-Hash hmac(BytesView key, BytesView a, BytesView b = {}) {
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, key.data(), key.size());
-  crypto_auth_hmacsha256_update(&st, a.data(), a.size());
-  if (!b.empty()) crypto_auth_hmacsha256_update(&st, b.data(), b.size());
+// SHA-256 through OpenSSL: it uses the CPU's SHA extensions where there are some (x86 SHA-NI, ARMv8),
+// ~4x faster than libsodium's portable code for the short inputs of a handshake. The algorithm is
+// fetched once and every thread reuses one digest context, so a hash costs no allocation.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!md) throw std::bad_alloc();
+  return md;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+
+/// One SHA-256 computation on this thread's context (never two at once on one thread).
+class Sha256 {
+ public:
+  Sha256() {
+    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    ctx_ = ctx.get();
+    if (!ctx_ || EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) != 1) throw std::bad_alloc();
+  }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(BytesView d) {
+    if (!d.empty() && EVP_DigestUpdate(ctx_, d.data(), d.size()) != 1) throw std::bad_alloc();
+  }
+  void final(std::uint8_t* out) {
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(ctx_, out, &n) != 1) throw std::bad_alloc();
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+/// HMAC-SHA256 (RFC 2104) of a || b, for keys of at most one block (Noise's keys are HASHLEN = 32).
+Hash hmac(const Hash& key, BytesView a, BytesView b = {}) {
+  static_assert(hash_size <= 64);
+  std::uint8_t pad[64];
+  for (std::size_t i = 0; i < 64; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x36);
+  Hash inner;
+  {
+    Sha256 h;
+    h.update(BytesView(pad, 64));
+    h.update(a);
+    h.update(b);
+    h.final(inner.data());
+  }
+  for (auto& x : pad) x ^= 0x36 ^ 0x5c;
   Hash out;
-  crypto_auth_hmacsha256_final(&st, out.data());
-  sodium_memzero(&st, sizeof st);
+  {
+    Sha256 h;
+    h.update(BytesView(pad, 64));
+    h.update(inner);
+    h.final(out.data());
+  }
+  OPENSSL_cleanse(pad, sizeof pad);
+  OPENSSL_cleanse(inner.data(), inner.size());
   return out;
 }
 
@@ -22,14 +77,21 @@ Hash hmac(BytesView key, BytesView a, BytesView b = {}) {
 
 Hash sha256(BytesView data) {
   Hash out;
-  crypto_hash_sha256(out.data(), data.data(), data.size());
+  Sha256 h;
+  h.update(data);
+  h.final(out.data());
   return out;
 }
 
 std::pair<Hash, Hash> hkdf2(const Hash& chaining_key, BytesView ikm) {
-  auto all = hkdf3(chaining_key, ikm);
-  sodium_memzero(all[2].data(), all[2].size());
-  return {all[0], all[1]};
+  // Noise 4.3 with two outputs: the third HMAC of hkdf3 is not computed at all.
+  Hash temp = hmac(chaining_key, ikm);
+  const std::uint8_t one = 1, two = 2;
+  std::pair<Hash, Hash> out;
+  out.first = hmac(temp, BytesView(&one, 1));
+  out.second = hmac(temp, out.first, BytesView(&two, 1));
+  sodium_memzero(temp.data(), temp.size());
+  return out;
 }
 
 std::array<Hash, 3> hkdf3(const Hash& chaining_key, BytesView ikm) {
@@ -64,11 +126,10 @@ void SymmetricState::mix_key(BytesView ikm) {
 }
 
 void SymmetricState::mix_hash(BytesView data) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, h_.data(), h_.size());
-  crypto_hash_sha256_update(&st, data.data(), data.size());
-  crypto_hash_sha256_final(&st, h_.data());
+  Sha256 h;
+  h.update(h_);
+  h.update(data);
+  h.final(h_.data());
 }
 
 result<void> SymmetricState::encrypt_and_hash(BytesView plaintext, Bytes& out) {

@@ -17,6 +17,7 @@
 #include "lp2p/core/peer_id.hpp"
 #include "lp2p/crypto/key.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,27 @@ namespace lp2p::noise {
 
 /// Protocol id for multistream-select.
 constexpr std::string_view protocol_id = "/noise";
+
+/// Our Noise static key together with the identity payload fields that authenticate it (the libp2p
+/// signature over "noise-libp2p-static-key:" || static public key). Made once and shared by every
+/// handshake of a Host: the spec allows reusing the static key (only the ephemeral keys give forward
+/// secrecy), rust-libp2p's noise::Config does the same, and it saves an X25519 key generation and an
+/// identity signature per connection. Immutable; the secret is wiped on destruction.
+struct SignedStaticKey {
+  X25519Keypair key;
+  Bytes identity_key;  ///< our identity public key, protobuf-encoded (payload field 1)
+  Bytes identity_sig;  ///< identity signature over the static key (payload field 2)
+
+  /// A fresh static key signed by `identity`.
+  static std::shared_ptr<const SignedStaticKey> generate(const Keypair& identity);
+  /// `key` signed by `identity` (for tests and fixed keys).
+  static std::shared_ptr<const SignedStaticKey> sign(const Keypair& identity, const X25519Keypair& key);
+
+  SignedStaticKey() = default;
+  SignedStaticKey(const SignedStaticKey&) = delete;
+  SignedStaticKey& operator=(const SignedStaticKey&) = delete;
+  ~SignedStaticKey();
+};
 
 struct HandshakeConfig {
   /// Muxers advertised in our payload's extensions (early muxer negotiation). Empty: not advertised.
@@ -54,10 +76,14 @@ struct HandshakeOutcome {
 /// Distinct objects: safe. Shared objects: unsafe.
 class Handshake {
  public:
-  /// @param static_key our Noise static key (fresh per connection by default, as rust, go and js do)
+  /// @param static_key our Noise static key (default: a fresh one for this handshake, which costs a key
+  /// generation and a signature; a Host uses the constructor below instead)
   /// @param ephemeral for tests only
-  Handshake(Role role, Keypair identity, HandshakeConfig cfg = {},
+  Handshake(Role role, const Keypair& identity, HandshakeConfig cfg = {},
             std::optional<X25519Keypair> static_key = std::nullopt,
+            std::optional<X25519Keypair> ephemeral = std::nullopt);
+  /// A handshake with a static key signed in advance (shared by many handshakes; must not be null).
+  Handshake(Role role, std::shared_ptr<const SignedStaticKey> local, HandshakeConfig cfg = {},
             std::optional<X25519Keypair> ephemeral = std::nullopt);
 
   /// Wire bytes to send now (possibly empty). Drain after construction and after every on_bytes().
@@ -90,7 +116,7 @@ class Handshake {
   Bytes our_payload();
 
   Role role_;
-  Keypair identity_;
+  std::shared_ptr<const SignedStaticKey> local_;
   HandshakeConfig cfg_;
   HandshakeXX hs_;
   FrameBuffer frames_;

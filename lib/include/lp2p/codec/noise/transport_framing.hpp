@@ -8,8 +8,11 @@
 
 #include "lp2p/codec/noise/cipher_state.hpp"
 
+#include <memory>
 #include <optional>
 #include <span>
+#include <utility>
+#include <vector>
 
 namespace lp2p::noise {
 
@@ -61,7 +64,27 @@ class FrameBuffer {
  private:
   void compact();
 
-  Bytes buf_;
+  /// Allocates without value-initialising: growing the buffer (64 KiB on a connection's first read)
+  /// must not zero-fill memory that a socket read overwrites anyway.
+  template <class T>
+  struct NoInitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+      using other = NoInitAllocator<U>;
+    };
+    NoInitAllocator() noexcept = default;
+    template <class U>
+    NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... A>
+    void construct(U* p, A&&... a) {
+      ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+    }
+  };
+  std::vector<std::uint8_t, NoInitAllocator<std::uint8_t>> buf_;
   std::size_t start_ = 0;
   std::size_t end_ = 0;
   std::size_t max_frame_;
