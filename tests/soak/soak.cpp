@@ -43,7 +43,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <map>
 #include <random>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,7 +73,11 @@ struct Options {
   int peers = 200;
   int streams = 10;
   double duration = 60;
-  std::uint64_t rate = 16 * 1024;  ///< per stream and direction, bytes/s; 0 = unpaced
+  /// Per stream and direction, bytes/s; 0 = unpaced. 200 x 10 streams at 1 KiB/s each way offer 4 MiB/s,
+  /// well inside what one thread carries (through two Noise layers) on a loaded 2-core machine: a soak
+  /// tests staying power, not throughput. At saturation the yamux windows fill (RSS up to
+  /// streams x 2 x 256 KiB) and keep-alive pings queue behind data until they time out.
+  std::uint64_t rate = 1024;
   std::size_t chunk = 16 * 1024;
   double sample = 2;
   double rss_bound = 0.10;
@@ -274,7 +280,7 @@ class Soak {
                                            ull(x.rss_kib), ull(x.relay_rss_kib), ull(x.bytes));
       std::printf(
           "{\"ok\":%s,\"peers\":%zu,\"streams_per_peer\":%d,\"streams\":%.0f,\"duration_s\":%.1f,\"rate_per_stream\":%llu,"
-          "\"connect_s\":%.2f,\"bytes\":%llu,\"mib_per_s\":%.2f,\"errors\":%llu,\"first_errors\":[%s],"
+          "\"connect_s\":%.2f,\"bytes\":%llu,\"mib_per_s\":%.2f,\"errors\":%llu,\"first_errors\":[%s],\"error_kinds\":{%s},"
           "\"rss_kib\":{\"base\":%llu,\"hosts\":%llu,\"connected\":%llu,\"post_ramp\":%llu,\"max_after\":%llu},"
           "\"relay_rss_kib\":{\"base\":%llu,\"connected\":%llu,\"post_ramp\":%llu,\"max_after\":%llu},"
           "\"kib_per_host\":%.1f,\"kib_per_connection\":%.1f,\"kib_per_stream\":%.1f,"
@@ -282,7 +288,7 @@ class Soak {
           "\"rss_growth\":%.4f,\"relay_rss_growth\":%.4f,\"rss_stable\":%s,\"rss_checked\":%s,\"asan\":%s,"
           "\"relay\":\"%s\",\"loadavg\":[%.2f,%.2f,%.2f],\"samples\":[%s]}\n",
           ok_ ? "true" : "false", n, o_.streams, streams, data_secs_, ull(o_.rate), connect_secs_, ull(bytes_),
-          mbytes / std::max(data_secs_, 1e-9), ull(errors_), joined_errors().c_str(), ull(rss_base_), ull(rss_hosts_),
+          mbytes / std::max(data_secs_, 1e-9), ull(errors_), joined_errors().c_str(), error_kinds_json().c_str(), ull(rss_base_), ull(rss_hosts_),
           ull(rss_conns_), ull(rss_post_ramp_), ull(max_after), ull(relay_base_), ull(relay_conns_),
           ull(relay_post_ramp_), ull(relay_max_after), kib_per_host, kib_per_conn, kib_per_stream,
           harness_kib_per_stream, relay_kib_per_circuit, relay_kib_per_circuit_busy, growth, relay_growth, stable ? "true" : "false",
@@ -296,6 +302,7 @@ class Soak {
       std::printf("  data      %.1f MiB verified end to end (%.2f MiB/s), errors %llu\n", mbytes,
                   mbytes / std::max(data_secs_, 1e-9), ull(errors_));
       for (const auto& e : first_errors_) std::printf("    error: %s\n", e.c_str());
+      for (const auto& [k, v] : error_kinds_) std::printf("    %8llu x %s\n", ull(v), k.c_str());
       std::printf("  RSS       this process: base %.1f, hosts %.1f, connected %.1f, post-ramp %.1f, max after %.1f MiB "
                   "(%+.1f%%)\n",
                   mib(rss_base_), mib(rss_hosts_), mib(rss_conns_), mib(rss_post_ramp_), mib(max_after), growth * 100);
@@ -326,6 +333,15 @@ class Soak {
     return buf;
   }
   static std::string fmt1(double v) { return fmt("%.1f", v); }
+  std::string error_kinds_json() const {
+    std::string s;
+    for (const auto& [k, v] : error_kinds_) {
+      std::string q;
+      for (char c : k) q += (c == '"' || c == '\\') ? '\'' : c;
+      s += (s.empty() ? "\"" : ",\"") + q + "\":" + std::to_string(v);
+    }
+    return s;
+  }
   std::string joined_errors() const {
     std::string s;
     for (const auto& e : first_errors_) {
@@ -340,6 +356,9 @@ class Soak {
   }
   void error(const std::string& e) {
     ++errors_;
+    // Grouped by kind: numbers and PeerIds left out.
+    static const std::regex ids("12D3KooW[1-9A-HJ-NP-Za-km-z]+|[0-9]+");
+    ++error_kinds_[std::regex_replace(e, ids, "#")];
     if (first_errors_.size() < 10) first_errors_.push_back(e);
     if (errors_ <= 10) progress("ERROR " + e);
   }
@@ -490,6 +509,7 @@ class Soak {
   std::vector<StreamState> states_;
   std::vector<Sample> samples_;
   std::vector<std::string> first_errors_;
+  std::map<std::string, std::uint64_t> error_kinds_;
   std::uint64_t errors_ = 0, bytes_ = 0;
   std::size_t active_ = 0, post_ramp_index_ = 0;
   bool stopping_ = false, done_ = false, ok_ = false;
