@@ -345,7 +345,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       if (!rtt) {
         LP2P_LOG(warn, "ping") << "ping to " << c->info.peer.to_base58() << " failed: " << rtt.error().message();
         emit(PingFailed{c->info, rtt.error()});
-        if (rtt.error() == io::error::timeout) c->mux->close();  // a dead connection must not linger
+        if (rtt.error() == io::error::timeout) c->mux->fail(rtt.error());  // a dead connection must not linger
         continue;
       }
       (void)co_await s->stream->shutdown_write();

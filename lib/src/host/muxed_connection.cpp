@@ -13,6 +13,16 @@ namespace lp2p::host_detail {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
+namespace {
+/// The peer can no longer hear us: our keep-alive got no answer, or the transport itself failed (reset,
+/// broken pipe, ETIMEDOUT, ...). Not for a clean end or a protocol error of a live peer.
+bool peer_unreachable(const error_code& ec) noexcept {
+  if (!ec) return false;
+  if (ec == yamux::error::keepalive_timeout || ec == io::error::timeout) return true;
+  return ec.category() == boost::system::system_category() || ec.category() == boost::system::generic_category();
+}
+}  // namespace
+
 /// One yamux stream seen as an io::ByteStream. Holds the connection alive; fails with the session's error
 /// once the connection has ended.
 class YamuxStream final : public io::ByteStream {
@@ -240,7 +250,10 @@ asio::awaitable<void> MuxedConnection::write_loop() {
     }
   }
   // Everything we had to say is flushed (or the transport broke): close it, which also ends read_loop.
-  transport_->close();
+  // A dead peer (keep-alive timeout, transport error) gets a reset instead: a graceful close would keep
+  // the socket retransmitting into the void for minutes, and a new punch needs its 4-tuple.
+  if (peer_unreachable(error_)) transport_->abort();
+  else transport_->close();
   timer_.cancel();
 }
 
@@ -286,6 +299,14 @@ void MuxedConnection::close() {
   closing_ = true;
   session_.go_away(yamux::GoAwayCode::normal);
   drain();
+  output_ready_.notify();
+}
+
+void MuxedConnection::fail(error_code reason) noexcept {
+  if (!error_) error_ = reason;
+  closing_ = true;
+  transport_->abort();
+  timer_.cancel();
   output_ready_.notify();
 }
 

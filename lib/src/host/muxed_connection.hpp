@@ -38,6 +38,9 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   void close();
   /// Abortive close (no flush).
   void abort() noexcept;
+  /// The peer is unreachable (e.g. our ping timed out): ends the connection with `reason` and resets the
+  /// transport (ByteStream::abort), so that nothing lingers in the kernel.
+  void fail(error_code reason) noexcept;
 
   bool is_closed() const noexcept { return finished_ || session_.closed(); }
   /// No new outbound stream can be opened: closed, or either side sent GoAway (e.g. close() ran).

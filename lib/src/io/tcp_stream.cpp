@@ -54,6 +54,13 @@ void TcpStream::close() noexcept {
   socket_.close(ec);  // pending operations complete with operation_aborted
 }
 
+void TcpStream::abort() noexcept {
+  if (!socket_.is_open()) return;
+  error_code ec;
+  socket_.set_option(asio::socket_base::linger(true, 0), ec);
+  socket_.close(ec);
+}
+
 std::string TcpStream::describe() const { return "tcp " + to_string(local_) + "->" + to_string(remote_); }
 
 }  // namespace lp2p::io

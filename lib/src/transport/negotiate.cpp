@@ -82,6 +82,7 @@ class LazyDialerStream final : public io::ByteStream {
   asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
   asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
   void close() noexcept override { inner_->close(); }
+  void abort() noexcept override { inner_->abort(); }
   std::string describe() const override { return inner_->describe(); }
 
  private:

@@ -69,6 +69,7 @@ class NoiseStream final : public io::ByteStream {
 
   asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
   void close() noexcept override { inner_->close(); }
+  void abort() noexcept override { inner_->abort(); }
   std::string describe() const override { return "noise over " + inner_->describe(); }
 
  private:

@@ -27,6 +27,9 @@ class BufferedStream final : public ByteStream {
   asio::awaitable<result<void>> write_all(BytesView data) override;
   asio::awaitable<result<void>> shutdown_write() override;
   void close() noexcept override;
+  void abort() noexcept override {
+    if (inner_) inner_->abort();
+  }
   std::string describe() const override;
 
  private:

@@ -55,6 +55,13 @@ class ByteStream {
   /// depending on the implementation (TCP: the kernel's close; MemoryPipe: connection_reset). Idempotent.
   virtual void close() noexcept = 0;
 
+  /// Abortive close, for a connection known to be dead (keep-alive timeout, transport error): like
+  /// close(), but TCP sends RST and frees its 4-tuple at once instead of retransmitting unacknowledged
+  /// data and its FIN for minutes into a black hole (a NAT that dropped the mapping). Hole punching needs
+  /// that 4-tuple again: the next punch dials the same address from the same listening port.
+  /// Wrappers forward it; the default is close().
+  virtual void abort() noexcept { close(); }
+
   /// Human-readable description for logs, e.g. "tcp 127.0.0.1:50000->127.0.0.1:4001".
   virtual std::string describe() const;
 };

@@ -30,6 +30,8 @@ class TcpStream final : public ByteStream {
   asio::awaitable<result<void>> write_all(BytesView data) override;
   asio::awaitable<result<void>> shutdown_write() override;
   void close() noexcept override;
+  /// SO_LINGER {on, 0}, then close: RST, and the socket and its 4-tuple are released at once.
+  void abort() noexcept override;
   std::string describe() const override;
 
  private:
