@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo command (README): installs what is missing, builds the examples, and runs the hole-punch
 # story of DESIGN.md §1 scenario a: a relay on a lab "internet", two peers behind port-preserving NATs,
-# a reservation, a relayed connection, the DCUtR punch, a direct connection, and ping RTTs compared.
+# a reservation, a relayed connection, the DCUtR punch, a direct connection, and ping RTTs compared;
+# then part 2, field scenario 1: the listener behind a symmetric NAT, punched with lp2p's birthday spray.
 # Runs in Linux network namespaces (needs root); falls back to loopback where they are unavailable.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,4 +17,7 @@ if [[ $(id -u) -eq 0 ]]; then
   fi
 fi
 LP2P_TARGETS="peer-id relay-server dcutr" bash scripts/build.sh build
-exec bash scripts/demo_story.sh build/examples
+bash scripts/demo_story.sh build/examples preserving
+echo
+echo "================================================================================================"
+exec bash scripts/demo_story.sh build/examples symmetric

@@ -118,6 +118,9 @@ class WritePrefixStream final : public io::ByteStream {
     co_return co_await inner_->shutdown_write();
   }
   void close() noexcept override { inner_->close(); }
+  // Without this the default abort() would close gracefully: a dead connection's socket would keep its
+  // 4-tuple for minutes and block the next hole punch from the same ports.
+  void abort() noexcept override { inner_->abort(); }
   std::string describe() const override { return inner_->describe(); }
 
  private:
