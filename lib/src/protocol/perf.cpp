@@ -1,5 +1,6 @@
 #include "lp2p/protocol/perf.hpp"
 
+#include "lp2p/codec/perf/header.hpp"
 #include "lp2p/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace lp2p::perf {
 
@@ -18,15 +20,15 @@ namespace {
 constexpr std::size_t chunk = 64 * 1024;
 
 asio::awaitable<void> handle(Stream s) {
-  std::uint8_t header[8];
+  std::uint8_t header[header_size];
   std::size_t got = 0;
-  while (got < sizeof header) {
+  std::optional<DecodedHeader> decoded;
+  while (!(decoded = decode_header(BytesView(header, got)))) {
     auto n = co_await s.read_some(std::span<std::uint8_t>(header + got, sizeof header - got));
     if (!n) co_return;
     got += *n;
   }
-  std::uint64_t to_send = 0;
-  for (auto b : header) to_send = to_send << 8 | b;
+  std::uint64_t to_send = decoded->download_bytes;
   // Not zero-filled up front: a stream that sends a byte or two must not clear 64 KiB first.
   auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(chunk);
   for (;;) {  // discard the upload until EOF
@@ -65,9 +67,8 @@ asio::awaitable<result<Result>> run(Host& host, const PeerId& peer, std::uint64_
     up_reported = up;
     down_reported = down;
   };
-  std::uint8_t header[8];
-  for (int i = 0; i < 8; ++i) header[i] = static_cast<std::uint8_t>(download_bytes >> (56 - 8 * i));
-  if (auto w = co_await s->write(BytesView(header, 8)); !w) co_return w.error();
+  const auto header = encode_header(download_bytes);
+  if (auto w = co_await s->write(BytesView(header)); !w) co_return w.error();
   std::vector<std::uint8_t> buf(chunk, 0);
   while (up < upload_bytes) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(upload_bytes - up, chunk));
