@@ -93,10 +93,13 @@ NatDiagnosis judge(std::uint16_t local_port, const Group& g, const std::set<std:
 
   NatDiagnosis d;
   d.local_port = local_port;
-  std::set<std::string_view> observers;
+  // Distinct observers: sorted views, no node per observer (this runs for every group after every identify).
+  std::vector<std::string_view> observers;
+  observers.reserve(g.seen.size());
   for (const auto& [idx, obs] : g.seen)
-    if (keep[idx]) observers.insert(obs);
-  d.observers = observers.size();
+    if (keep[idx]) observers.push_back(obs);
+  std::sort(observers.begin(), observers.end());
+  d.observers = static_cast<std::size_t>(std::unique(observers.begin(), observers.end()) - observers.begin());
   bool all_local = true;
   for (std::size_t i = 0; i < g.endpoints.size(); ++i) {
     if (!keep[i]) continue;
