@@ -68,6 +68,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<std::function<void(const HostEvent&)>> observers;
   std::vector<Multiaddr> circuit_addrs;  // from live relay reservations (ReservationChanged)
   std::deque<AddressObservation> observations;  // newest last, capped
+  // The same, parsed once (dcutr::prepare): classify_mapping() runs after every identify over all of them.
+  // A vector (erasing its front moves 63 entries, no allocation) so that it is one contiguous span.
+  std::vector<dcutr::PreparedObservation> prepared_observations;
   NatMappingClassified mapping;                 // the last verdict over `observations`
   static constexpr std::size_t max_observations = 64;
   struct PunchExpectation {
@@ -300,9 +303,14 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (received.observed_addr && !c->info.relayed) {
       std::uint16_t local_port = 0;
       for (const auto& comp : c->info.local_addr.components())
-        if (comp.protocol == Protocol::tcp) local_port = static_cast<std::uint16_t>(std::stoul(comp.value_text()));
+        if (comp.protocol == Protocol::tcp && comp.value.size() == 2)
+          local_port = static_cast<std::uint16_t>((comp.value[0] << 8) | comp.value[1]);
       observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
-      if (observations.size() > max_observations) observations.pop_front();
+      prepared_observations.push_back(dcutr::prepare(dcutr::Observation{c->info.remote_addr, *received.observed_addr, local_port}));
+      if (observations.size() > max_observations) {
+        observations.pop_front();
+        prepared_observations.erase(prepared_observations.begin());
+      }
       classify_mapping();
     }
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
@@ -313,9 +321,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   /// Re-classifies our NAT mapping after a new observation; reports a changed verdict.
   void classify_mapping() {
-    std::vector<dcutr::Observation> obs;
-    for (const auto& o : observations) obs.push_back({o.observer, o.observed, o.local_port});
-    const auto r = spray::classify_mapping(obs, listen_addrs);
+    const auto r = spray::classify_prepared(prepared_observations, listen_addrs);
     if (r.kind == mapping.kind && r.public_ip == mapping.public_ip && r.port_min == mapping.port_min &&
         r.port_max == mapping.port_max)
       return;

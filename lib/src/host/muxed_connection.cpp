@@ -180,8 +180,12 @@ void MuxedConnection::drain() {
         *ev);
   }
   if (!session_.pending_output().empty() || session_.closed()) output_ready_.notify();
+  // Re-arm only for an earlier deadline (or none): while a keep-alive ping is outstanding every received
+  // frame moves the deadline later, and re-arming for each would cost a timer wake-up and a timerfd
+  // update per read. A timer that fires before the session's deadline is harmless: on_timeout() checks
+  // the deadlines itself, and timer_loop() then arms the current one.
   auto next = session_.next_timeout();
-  if (next != timer_armed_) timer_.cancel();
+  if (next != timer_armed_ && (!next || !timer_armed_ || *next < *timer_armed_)) timer_.cancel();
 }
 
 void MuxedConnection::abandon(yamux::StreamId id) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 namespace lp2p::dcutr {
 
@@ -47,28 +48,38 @@ bool is_scoped(Protocol p, const Bytes& ip) {
   return false;
 }
 
-std::optional<Endpoint> endpoint_of(const Multiaddr& addr) {
-  Multiaddr a = strip_peer(addr);
-  if (!is_punchable_tcp(a)) return std::nullopt;
-  auto comps = a.components();
+bool all_zero(const Bytes& b) {
+  return std::all_of(b.begin(), b.end(), [](auto x) { return x == 0; });
+}
+
+// One components() parse per address: what strip_peer() + is_punchable_tcp() decide (a trailing /p2p
+// dropped, then exactly ip4|ip6 + tcp, neither all zero), then the fields diagnose/classify read.
+std::optional<Endpoint> endpoint_of(const Multiaddr& addr, std::string* ip_text = nullptr) {
+  auto comps = addr.components();
+  if (!comps.empty() && comps.back().protocol == Protocol::p2p) comps.pop_back();
+  if (comps.size() != 2) return std::nullopt;
+  if (comps[0].protocol != Protocol::ip4 && comps[0].protocol != Protocol::ip6) return std::nullopt;
+  if (all_zero(comps[0].value) || comps[1].protocol != Protocol::tcp || all_zero(comps[1].value))
+    return std::nullopt;
   Endpoint e;
   e.port = static_cast<std::uint16_t>((comps[1].value[0] << 8) | comps[1].value[1]);
   const std::string ip = comps[0].value_text();
   e.text = (comps[0].protocol == Protocol::ip6 ? "[" + ip + "]" : ip) + ":" + std::to_string(e.port);
   e.scoped = is_scoped(comps[0].protocol, comps[0].value);
+  if (ip_text) *ip_text = ip;
   return e;
 }
 
 struct Group {
-  std::vector<Endpoint> endpoints;         // distinct, first-seen order
-  std::vector<std::pair<std::size_t, std::string>> seen;  // (endpoint index, observer) per observation
+  std::vector<const PreparedObservation*> endpoints;  // distinct observed endpoints, first-seen order
+  std::vector<std::pair<std::size_t, std::string_view>> seen;  // (endpoint index, observer) per observation
   std::size_t count = 0;
 };
 
-std::size_t index_of(std::vector<Endpoint>& eps, const Endpoint& e) {
+std::size_t index_of(std::vector<const PreparedObservation*>& eps, const PreparedObservation& e) {
   for (std::size_t i = 0; i < eps.size(); ++i)
-    if (eps[i].text == e.text) return i;
-  eps.push_back(e);
+    if (eps[i]->endpoint == e.endpoint) return i;
+  eps.push_back(&e);
   return eps.size() - 1;
 }
 
@@ -76,24 +87,27 @@ NatDiagnosis judge(std::uint16_t local_port, const Group& g, const std::set<std:
   // A peer on our LAN sees our private address while the Internet sees the NAT's: such private
   // observations say nothing about the NAT once a public one exists, so set them aside.
   const bool any_public =
-      std::any_of(g.endpoints.begin(), g.endpoints.end(), [](const Endpoint& e) { return !e.scoped; });
+      std::any_of(g.endpoints.begin(), g.endpoints.end(), [](const PreparedObservation* e) { return !e->scoped; });
   std::vector<bool> keep(g.endpoints.size());
-  for (std::size_t i = 0; i < g.endpoints.size(); ++i) keep[i] = !any_public || !g.endpoints[i].scoped;
+  for (std::size_t i = 0; i < g.endpoints.size(); ++i) keep[i] = !any_public || !g.endpoints[i]->scoped;
 
   NatDiagnosis d;
   d.local_port = local_port;
-  std::set<std::string> observers;
+  // Distinct observers: sorted views, no node per observer (this runs for every group after every identify).
+  std::vector<std::string_view> observers;
+  observers.reserve(g.seen.size());
   for (const auto& [idx, obs] : g.seen)
-    if (keep[idx]) observers.insert(obs);
-  d.observers = observers.size();
+    if (keep[idx]) observers.push_back(obs);
+  std::sort(observers.begin(), observers.end());
+  d.observers = static_cast<std::size_t>(std::unique(observers.begin(), observers.end()) - observers.begin());
   bool all_local = true;
   for (std::size_t i = 0; i < g.endpoints.size(); ++i) {
     if (!keep[i]) continue;
-    const Endpoint& e = g.endpoints[i];
-    d.observed.push_back(e.text);
+    const PreparedObservation& e = *g.endpoints[i];
+    d.observed.push_back(e.endpoint);
     if (std::find(d.observed_ports.begin(), d.observed_ports.end(), e.port) == d.observed_ports.end())
       d.observed_ports.push_back(e.port);
-    all_local = all_local && locals.count(e.text) != 0;
+    all_local = all_local && locals.count(e.endpoint) != 0;
   }
   if (d.observed.empty()) return d;
   if (all_local) {
@@ -125,7 +139,30 @@ std::string join_ports(const std::vector<std::uint16_t>& v) {
 
 }  // namespace
 
+PreparedObservation prepare(const Observation& o) {
+  PreparedObservation p;
+  p.local_port = o.local_port;
+  const Multiaddr who = strip_peer(o.observer);
+  p.observer.assign(who.bytes().begin(), who.bytes().end());
+  if (o.local_port == 0) return p;
+  auto e = endpoint_of(o.observed, &p.ip);
+  if (!e) return p;
+  p.usable = true;
+  p.endpoint = std::move(e->text);
+  p.port = e->port;
+  p.scoped = e->scoped;
+  return p;
+}
+
 NatDiagnosis diagnose_nat(std::span<const Observation> observations, std::span<const Multiaddr> local_addrs) {
+  std::vector<PreparedObservation> prepared;
+  prepared.reserve(observations.size());
+  for (const auto& o : observations) prepared.push_back(prepare(o));
+  return diagnose_prepared(prepared, local_addrs);
+}
+
+NatDiagnosis diagnose_prepared(std::span<const PreparedObservation> observations,
+                               std::span<const Multiaddr> local_addrs) {
   std::set<std::string> locals;
   for (const auto& l : local_addrs)
     if (auto e = endpoint_of(l)) locals.insert(e->text);
@@ -133,13 +170,10 @@ NatDiagnosis diagnose_nat(std::span<const Observation> observations, std::span<c
   std::map<std::uint16_t, Group> groups;
   std::size_t usable = 0;
   for (const auto& o : observations) {
-    auto e = endpoint_of(o.observed);
-    if (!e || o.local_port == 0) continue;
+    if (!o.usable) continue;
     ++usable;
     Group& g = groups[o.local_port];
-    const Multiaddr who = strip_peer(o.observer);
-    std::string observer(who.bytes().begin(), who.bytes().end());
-    g.seen.emplace_back(index_of(g.endpoints, *e), std::move(observer));
+    g.seen.emplace_back(index_of(g.endpoints, o), o.observer);
     ++g.count;
   }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 namespace lp2p::spray {
 
@@ -26,40 +27,6 @@ bool is_dependent(MappingKind k) noexcept {
 }
 
 namespace {
-
-struct Seen {
-  std::string ip;  // unbracketed text
-  std::uint16_t port = 0;
-  bool scoped = false;
-};
-
-// Private, loopback, link-local and shared (CGNAT) space: such an observation comes from a peer on our
-// side of some NAT and says nothing about the public mapping once a public one exists.
-bool is_scoped(Protocol p, const Bytes& ip) {
-  if (p == Protocol::ip4 && ip.size() == 4) {
-    const auto a = ip[0], b = ip[1];
-    return a == 10 || a == 127 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168) ||
-           (a == 169 && b == 254) || (a == 100 && (b & 0xc0) == 64);
-  }
-  if (p == Protocol::ip6 && ip.size() == 16) {
-    bool loopback = std::all_of(ip.begin(), ip.end() - 1, [](auto x) { return x == 0; }) && ip[15] == 1;
-    return loopback || (ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
-  }
-  return false;
-}
-
-std::optional<Seen> seen_of(const Multiaddr& addr) {
-  Multiaddr a = addr;
-  auto comps = a.components();
-  if (!comps.empty() && comps.back().protocol == Protocol::p2p) a = a.decapsulate_code(Protocol::p2p);
-  if (!dcutr::is_punchable_tcp(a)) return std::nullopt;
-  comps = a.components();
-  Seen s;
-  s.ip = comps[0].value_text();
-  s.port = static_cast<std::uint16_t>((comps[1].value[0] << 8) | comps[1].value[1]);
-  s.scoped = is_scoped(comps[0].protocol, comps[0].value);
-  return s;
-}
 
 MappingKind kind_of(const dcutr::NatDiagnosis& d) {
   switch (d.kind) {
@@ -84,7 +51,15 @@ std::string range_text(const MappingReport& r) {
 
 MappingReport classify_mapping(std::span<const dcutr::Observation> observations,
                                std::span<const Multiaddr> local_addrs, bool standard_punch_failed) {
-  const dcutr::NatDiagnosis d = dcutr::diagnose_nat(observations, local_addrs);
+  std::vector<dcutr::PreparedObservation> prepared;
+  prepared.reserve(observations.size());
+  for (const auto& o : observations) prepared.push_back(dcutr::prepare(o));
+  return classify_prepared(prepared, local_addrs, standard_punch_failed);
+}
+
+MappingReport classify_prepared(std::span<const dcutr::PreparedObservation> observations,
+                                std::span<const Multiaddr> local_addrs, bool standard_punch_failed) {
+  const dcutr::NatDiagnosis d = dcutr::diagnose_prepared(observations, local_addrs);
   MappingReport r;
   r.kind = kind_of(d);
   r.observers = d.observers;
@@ -94,26 +69,25 @@ MappingReport classify_mapping(std::span<const dcutr::Observation> observations,
   // The public IP: the one most usable observations agree on, public ones preferred over scoped ones
   // (ties: the first seen). Its port range covers every local port: each port the NAT handed out tells
   // where its allocator draws from.
-  std::vector<Seen> seen;
+  std::vector<const dcutr::PreparedObservation*> seen;  // the usable observations
   for (const auto& o : observations)
-    if (o.local_port != 0)
-      if (auto s = seen_of(o.observed)) seen.push_back(std::move(*s));
-  const bool any_public = std::any_of(seen.begin(), seen.end(), [](const Seen& s) { return !s.scoped; });
-  std::vector<std::pair<std::string, std::size_t>> votes;  // first-seen order
-  for (const auto& s : seen) {
-    if (any_public && s.scoped) continue;
-    auto it = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.first == s.ip; });
-    if (it == votes.end()) votes.emplace_back(s.ip, 1);
+    if (o.usable) seen.push_back(&o);
+  const bool any_public = std::any_of(seen.begin(), seen.end(), [](const auto* s) { return !s->scoped; });
+  std::vector<std::pair<std::string_view, std::size_t>> votes;  // first-seen order
+  for (const auto* s : seen) {
+    if (any_public && s->scoped) continue;
+    auto it = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.first == s->ip; });
+    if (it == votes.end()) votes.emplace_back(s->ip, 1);
     else ++it->second;
   }
   if (!votes.empty()) {
     auto best = votes.begin();
     for (auto it = votes.begin(); it != votes.end(); ++it)
       if (it->second > best->second) best = it;
-    r.public_ip = best->first;
+    r.public_ip = std::string(best->first);
     std::set<std::uint16_t> ports;
-    for (const auto& s : seen)
-      if (s.ip == r.public_ip && !(any_public && s.scoped)) ports.insert(s.port);
+    for (const auto* s : seen)
+      if (s->ip == r.public_ip && !(any_public && s->scoped)) ports.insert(s->port);
     r.distinct_ports = ports.size();
     r.port_min = *ports.begin();
     r.port_max = *ports.rbegin();

@@ -59,4 +59,11 @@ MappingReport classify_mapping(std::span<const dcutr::Observation> observations,
                                std::span<const Multiaddr> local_addrs = {},
                                bool standard_punch_failed = false);
 
+/// classify_mapping() over observations parsed once (dcutr::prepare), the same report: a Host keeps its
+/// last observations prepared and re-classifies after every identify.
+/// @par Thread safety: pure.
+MappingReport classify_prepared(std::span<const dcutr::PreparedObservation> observations,
+                                std::span<const Multiaddr> local_addrs = {},
+                                bool standard_punch_failed = false);
+
 }  // namespace lp2p::spray
