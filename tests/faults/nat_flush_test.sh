@@ -19,17 +19,7 @@ tool=(python3 "$here/../forward/fwd_tool.py")
 source "$here/../natlab/lab.sh"
 lab_require python3
 
-pass=0 fail=0
-check() {  # check NAME CMD...
-  local name=$1; shift
-  if "$@"; then echo "PASS: $name"; pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
-}
-finish() {
-  if ((fail > 0)); then lab_dump_logs; fi
-  echo "$pass passed, $fail failed"
-  lab_down
-  ((fail == 0)) && exit 0 || exit 1
-}
+source "$here/../natlab/checks.sh"
 
 relay_id=$("$bin/peer-id" --secret-key-seed 0)
 listen_id=$("$bin/peer-id" --secret-key-seed 1)

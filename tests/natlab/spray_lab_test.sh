@@ -32,17 +32,7 @@ done
 source "$here/lab.sh"
 lab_require
 
-pass=0 fail=0
-check() {  # check NAME CMD...
-  local name=$1; shift
-  if "$@"; then echo "PASS: $name"; pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
-}
-finish() {
-  if ((fail > 0)); then lab_dump_logs; fi
-  echo "$pass passed, $fail failed"
-  lab_down
-  ((fail == 0)) && exit 0 || exit 1
-}
+source "$here/checks.sh"
 
 relay_seed=0 listen_seed=1 dial_seed=2
 relay_id=$("$bin/peer-id" --secret-key-seed $relay_seed)
