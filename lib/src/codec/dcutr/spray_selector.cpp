@@ -79,21 +79,11 @@ SelectorActions SpraySelector::on_connected(SocketId id, Time now) {
   leave_syn(e, now);
   e.st = Sock::connected;
   ++counts_.connected;
-  // Over, or past the deadline with an upgrade running: a late connection is not kept.
-  if (state_ == State::succeeded || state_ == State::failed || (state_ == State::upgrading && now >= deadline_)) {
+  if (closed_to_newcomers(now)) {
     close_into(a, id, now);
     return a;
   }
-  if (role_ == Role::a) {
-    if (state_ == State::waiting) {
-      e.st = Sock::chosen;
-      chosen_ = id;
-      state_ = State::upgrading;
-      a.speak_on = id;
-    } else {
-      spares_.push_back(id);
-    }
-  }
+  if (role_ == Role::a) choose_or_keep(a, id);  // B waits for the socket to speak (on_readable)
   return a;
 }
 
@@ -108,19 +98,28 @@ SelectorActions SpraySelector::on_readable(SocketId id, Time now) {
   }
   if (e.st != Sock::connected) return a;  // already readable, chosen, failed or closed
   e.st = Sock::readable;
-  if (state_ == State::succeeded || state_ == State::failed || (state_ == State::upgrading && now >= deadline_)) {
+  if (closed_to_newcomers(now)) {
     close_into(a, id, now);
     return a;
   }
-  if (state_ == State::waiting) {
-    e.st = Sock::chosen;
-    chosen_ = id;
-    state_ = State::upgrading;
-    a.adopt = id;
-  } else {
-    spares_.push_back(id);
-  }
+  choose_or_keep(a, id);
   return a;
+}
+
+bool SpraySelector::closed_to_newcomers(Time now) const noexcept {
+  return state_ == State::succeeded || state_ == State::failed || (state_ == State::upgrading && now >= deadline_);
+}
+
+void SpraySelector::choose_or_keep(SelectorActions& a, SocketId id) {
+  if (state_ != State::waiting) {
+    spares_.push_back(id);
+    return;
+  }
+  socks_[id].st = Sock::chosen;
+  chosen_ = id;
+  state_ = State::upgrading;
+  if (role_ == Role::a) a.speak_on = id;
+  else a.adopt = id;
 }
 
 SelectorActions SpraySelector::on_failed(SocketId id, Time now) {

@@ -99,6 +99,11 @@ class SpraySelector {
   void close_into(SelectorActions& a, SocketId id, Time now);
   void close_all_but(SelectorActions& a, std::optional<SocketId> keep, Time now);
   void pick_next(SelectorActions& a, Time now);
+  /// The round is decided (or its deadline passed with an upgrade running): a socket that connects or
+  /// speaks now is not kept.
+  bool closed_to_newcomers(Time now) const noexcept;
+  /// A usable socket `id` (A: connected, B: readable) is chosen when nothing is, else kept as a spare.
+  void choose_or_keep(SelectorActions& a, SocketId id);
 
   Role role_;
   Time deadline_;
