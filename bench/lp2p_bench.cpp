@@ -28,6 +28,7 @@
 //              Measured with lazy and with eager (default) stream negotiation.
 //  proxy       only the delaying proxy, for measuring js-libp2p the same way.
 #include <cstdlib>
+#include "bench_output.hpp"
 #include <lp2p/codec/noise/transport_framing.hpp>
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
@@ -78,26 +79,12 @@ using namespace lp2p;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+using namespace lp2p::bench;  // seconds, millis, emit, fmt, progress (bench_output.hpp)
 
 constexpr std::size_t mib = 1024 * 1024;
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
 /// Keeps the compiler from dropping a computation whose result is unused.
 void keep(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
-
-void emit(const std::string& json) {
-  std::printf("%s\n", json.c_str());
-  std::fflush(stdout);
-}
-template <class... A>
-std::string fmt(const char* f, A... a) {
-  char buf[1024];
-  std::snprintf(buf, sizeof buf, f, a...);
-  return buf;
-}
-void progress(const std::string& s) { std::fprintf(stderr, "lp2p-bench: %s\n", s.c_str()); }
 
 struct Options {
   std::uint64_t bytes = 256 * mib;

@@ -32,6 +32,7 @@
 //  throughput    the same listener and one dialer, each Host on its own thread (the relay is the third
 //                process): one /perf/1.0.0 upload of B bytes over the relayed connection, then over a
 //                direct connection between the same two Hosts, R times alternating; medians.
+#include "bench_output.hpp"
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 #include <lp2p/protocol/perf.hpp>
@@ -75,24 +76,10 @@ using namespace lp2p;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+using namespace lp2p::bench;  // seconds, millis, emit, fmt, progress (bench_output.hpp)
 
 constexpr std::size_t mib = 1024 * 1024;
 constexpr std::string_view echo_protocol = "/lp2p-relay-bench/echo/1.0.0";
-
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-void emit(const std::string& json) {
-  std::printf("%s\n", json.c_str());
-  std::fflush(stdout);
-}
-template <class... A>
-std::string fmt(const char* f, A... a) {
-  char buf[2048];
-  std::snprintf(buf, sizeof buf, f, a...);
-  return buf;
-}
-void progress(const std::string& s) { std::fprintf(stderr, "lp2p-relay-bench: %s\n", s.c_str()); }
 
 struct Options {
   int reservations = 10000;
