@@ -2,7 +2,7 @@
 // js-libp2p side (tests/interop/bench.mjs) and turns both outputs into one table; docs/benchmarks.md
 // explains every number. Each measurement is one JSON object per line on stdout; progress goes to stderr.
 //
-//   lp2p-bench [--only crypto,framing,throughput,dial,rate,rtt] [--bytes B] [--repeat R] [--dials N]
+//   lp2p-bench [--only crypto,framing,throughput,dial,rate,rate_floor,rtt] [--bytes B] [--repeat R] [--dials N]
 //              [--conns N] [--concurrency 1,8,32] [--delay-ms D] [--rtt-dials N]
 //   lp2p-bench proxy --target 127.0.0.1:PORT [--delay-ms D]
 //
@@ -22,6 +22,8 @@
 //  rate        the same, back to back: new connections per second, one stream each, with 1..K of them
 //              in flight at once (one client Host per worker), and the process CPU time per connection
 //              (both ends).
+//  rate_floor  the same exchange over plain Asio TCP sockets (no Noise, no yamux): the kernel's and
+//              Asio's share of a connection, the floor under the rate above.
 //  rtt         the same exchange through a user-space proxy that delays every chunk by D ms in each
 //              direction (this kernel has no netem): elapsed / (2 D) is the number of round trips after
 //              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
@@ -622,6 +624,66 @@ void bench_rate(const Options& o) {
   }
 }
 
+/// The floor under the rate above: the same exchange (connect, 8 bytes out, half-close, 1 byte back, close)
+/// over plain Asio TCP sockets on the same two loops, no security and no muxer. What lp2p costs beyond
+/// this is its own; this part is the kernel's and Asio's.
+void bench_rate_floor(const Options& o) {
+  Loop server_loop;
+  Loop client;
+  tcp::acceptor acceptor(server_loop.ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  acceptor.listen(4096);
+  const auto target = acceptor.local_endpoint();
+  auto serve = [&](tcp::socket s) -> asio::awaitable<void> {
+    std::uint8_t header[8];
+    auto [ec, n] = co_await asio::async_read(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const std::uint8_t byte = 1;
+    (void)co_await asio::async_write(s, asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    boost::system::error_code ignored;
+    s.shutdown(tcp::socket::shutdown_send, ignored);
+    std::uint8_t drain[16];
+    (void)co_await s.async_read_some(asio::buffer(drain), asio::as_tuple(asio::use_awaitable));  // the client's close
+  };
+  asio::co_spawn(server_loop.ioc, [&]() -> asio::awaitable<void> {
+    for (;;) {
+      auto [ec, s] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      s.set_option(tcp::no_delay(true));
+      asio::co_spawn(acceptor.get_executor(), serve(std::move(s)), asio::detached);
+    }
+  }, asio::detached);
+  for (const int k : o.concurrency) {
+    progress(fmt("connections/s, plain TCP floor: %d connections, %d at a time", o.conns, k));
+    int next = 0, failed = 0;
+    auto worker = [&]() -> asio::awaitable<void> {
+      while (next < o.conns) {
+        ++next;
+        tcp::socket s(client.ioc);
+        auto [ec] = co_await s.async_connect(target, asio::as_tuple(asio::use_awaitable));
+        if (!ec) s.set_option(tcp::no_delay(true));
+        const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+        if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
+        if (!ec) s.shutdown(tcp::socket::shutdown_send, ec);
+        std::uint8_t byte = 0;
+        if (!ec) std::tie(ec, std::ignore) = co_await asio::async_read(s, asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+        if (ec) ++failed;
+      }
+    };
+    const double cpu0 = process_cpu_seconds();
+    const auto start = Clock::now();
+    std::vector<std::future<void>> workers;
+    for (int w = 0; w < k; ++w) workers.push_back(asio::co_spawn(client.ioc, worker, asio::use_future));
+    for (auto& w : workers) w.get();
+    const double secs = seconds(Clock::now() - start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double cpu = process_cpu_seconds() - cpu0;
+    emit(fmt(R"({"bench":"conn_rate_floor","impl":"asio_tcp","concurrency":%d,"n":%d,"failed":%d,"seconds":%.4f,"per_s":%.1f,"cpu_us_per_conn":%.1f})",
+             k, o.conns, failed, secs, (o.conns - failed) / secs, cpu / o.conns * 1e6));
+  }
+  // Closed on its own loop, and waited for: the acceptor must not die while that loop still uses it.
+  asio::post(server_loop.ioc, asio::use_future([&] { acceptor.close(); })).get();
+}
+
 // ---- a delaying TCP proxy: round trips without netem ---------------------------------------------------
 
 /// Forwards TCP connections to `target`, holding every chunk for `delay` in each direction, and logs
@@ -860,6 +922,7 @@ int main(int argc, char** argv) {
     if (o.wants("throughput")) bench_throughput(o);
     if (o.wants("dial")) bench_dial(o);
     if (o.wants("rate")) bench_rate(o);
+    if (o.wants("rate_floor")) bench_rate_floor(o);
     if (o.wants("rtt")) bench_rtt(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lp2p-bench: %s\n", e.what());
