@@ -73,6 +73,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<dcutr::PreparedObservation> prepared_observations;
   NatMappingClassified mapping;                 // the last verdict over `observations`
   static constexpr std::size_t max_observations = 64;
+  // Classifying reads all the observations (tens of microseconds), and a busy host gets one per new
+  // connection: at most one classification per interval, the first at once and the rest at the end of
+  // the interval. nat_mapping() classifies a due change at once, so a caller never reads a stale verdict.
+  static constexpr auto classify_interval = std::chrono::milliseconds(100);
+  std::chrono::steady_clock::time_point last_classified{};
+  bool classify_due = false;
+  std::unique_ptr<asio::steady_timer> classify_timer;
   struct PunchExpectation {
     Multiaddr remote;
     PeerId peer;
@@ -281,7 +288,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto self = shared_from_this();
     // A named vector: GCC 12 miscompiles initializer lists that live across co_await.
     std::vector<std::string> protocols{std::string(protocol::identify_protocol_id)};
-    auto s = co_await open_on(c, std::move(protocols));
+    // Lazy (every libp2p peer speaks identify; a refusal shows up as the read's error) and half-closed
+    // at once: the proposal and our FIN ride with the connection's next batch, nothing waits for the
+    // echo, and the stream is finished on both sides when the reply's FIN arrives (no reset needed).
+    auto s = co_await open_on(c, std::move(protocols), /*lazy=*/true);
+    if (s) {
+      if (auto w = co_await s->stream->shutdown_write(); !w) s = w.error();
+    }
     if (!s) {
       LP2P_LOG(debug, "identify") << "cannot ask " << c->info.peer.to_base58() << ": " << s.error().message();
       co_return;
@@ -311,7 +324,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         observations.pop_front();
         prepared_observations.erase(prepared_observations.begin());
       }
-      classify_mapping();
+      request_classification();
     }
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
                                << received.agent_version << "', observed address "
@@ -319,8 +332,32 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     emit(IdentifyReceived{c->info, std::move(received)});
   }
 
-  /// Re-classifies our NAT mapping after a new observation; reports a changed verdict.
+  /// A new observation arrived: classify now, or at the end of the current interval.
+  void request_classification() {
+    if (classify_due) return;  // already scheduled; it will see this observation too
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_classified >= classify_interval) {
+      classify_mapping();
+      return;
+    }
+    classify_due = true;
+    if (!classify_timer) classify_timer = std::make_unique<asio::steady_timer>(ex);
+    classify_timer->expires_at(last_classified + classify_interval);
+    classify_timer->async_wait([weak = weak_from_this()](const error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->classify_if_due();
+    });
+  }
+
+  void classify_if_due() {
+    if (!classify_due) return;
+    classify_due = false;
+    classify_mapping();
+  }
+
+  /// Re-classifies our NAT mapping over the current observations; reports a changed verdict.
   void classify_mapping() {
+    last_classified = std::chrono::steady_clock::now();
     const auto r = spray::classify_prepared(prepared_observations, listen_addrs);
     if (r.kind == mapping.kind && r.public_ip == mapping.public_ip && r.port_min == mapping.port_min &&
         r.port_max == mapping.port_max)
@@ -486,6 +523,7 @@ Host::Host(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Host::~Host() {
   if (!impl_) return;
   impl_->stopped = true;
+  if (impl_->classify_timer) impl_->classify_timer->cancel();
   if (impl_->relay_client) impl_->relay_client->stop();
   if (impl_->relay_server) impl_->relay_server->stop();
   for (auto& l : impl_->listeners) l->close();
@@ -535,6 +573,7 @@ asio::awaitable<void> Host::stop() {
   auto impl = impl_;
   if (impl->stopped) co_return;
   impl->stopped = true;
+  if (impl->classify_timer) impl->classify_timer->cancel();
   if (impl->relay_client) impl->relay_client->stop();
   if (impl->relay_server) impl->relay_server->stop();
   for (auto& l : impl->listeners) l->close();
@@ -569,7 +608,10 @@ asio::awaitable<result<void>> Host::listen_via_relay(const Multiaddr& relay) {
   co_return co_await impl->relay_client->listen(relay);
 }
 
-NatMappingClassified Host::nat_mapping() const { return impl_->mapping; }
+NatMappingClassified Host::nat_mapping() const {
+  impl_->classify_if_due();
+  return impl_->mapping;
+}
 
 std::vector<AddressObservation> Host::observations() const {
   return {impl_->observations.begin(), impl_->observations.end()};

@@ -6,6 +6,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -114,9 +115,11 @@ class YamuxStream final : public io::ByteStream {
 MuxedConnection::MuxedConnection(io::StreamPtr transport, yamux::Role role, yamux::Config cfg)
     : transport_(std::move(transport)),
       executor_(transport_->executor()),
+      role_(role),
       session_(role, cfg, now()),
       accept_ready_(executor_),
       output_ready_(executor_),
+      first_write_done_(executor_),
       timer_(executor_) {}
 
 MuxedConnection::~MuxedConnection() = default;
@@ -207,6 +210,12 @@ void MuxedConnection::discard_input(yamux::StreamId id) {
 asio::awaitable<void> MuxedConnection::run() {
   auto self = shared_from_this();
   drain();  // the first keep-alive ping is queued at construction
+  // The dialer's transport still holds Noise message 3 and the /yamux proposal, sent with its first
+  // write or before its first read. Reading first would send them alone; holding the reader until the
+  // first batch is out sends them with the ping and whatever streams were opened: one segment instead
+  // of three. (The listener has nothing held back and reads at once: the dialer's frames that came with
+  // message 3 are then answered in its first batch.)
+  hold_reads_ = role_ == yamux::Role::client && !session_.pending_output().empty();
   co_await (read_loop() && write_loop() && timer_loop());
   finished_ = true;
   if (!error_) error_ = yamux::error::session_closed;
@@ -217,6 +226,7 @@ asio::awaitable<void> MuxedConnection::read_loop() {
   // Not zero-filled: a short-lived connection would spend more on clearing it than on its traffic.
   constexpr std::size_t buf_size = 64 * 1024;
   auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
+  if (hold_reads_) (void)co_await first_write_done_.wait();
   while (!session_.closed()) {
     auto r = co_await transport_->read_some(std::span<std::uint8_t>(buf.get(), buf_size));
     if (!r) {
@@ -236,23 +246,54 @@ asio::awaitable<void> MuxedConnection::read_loop() {
   timer_.cancel();
 }
 
+asio::awaitable<void> MuxedConnection::gather_output() {
+  // A frame queued now is usually one of several: a stream's SYN, its multistream proposal and its
+  // first data, a reply that follows the echo, identify answering while the handshake's last frames are
+  // processed. Each comes from a different coroutine a few scheduler turns apart, and writing each batch
+  // at once cost a send (and the peer a wake-up and a read) per frame group. So before taking a batch
+  // after being idle, step aside until a few passes of the scheduler's queue add nothing (at most
+  // max_passes): the other coroutines that are ready add theirs, and nothing waits on the network. A
+  // reply is often several hops behind (a spawn, a negotiation's completion, the handler), so one quiet
+  // pass is not yet the end. A pass costs one post, far less than the send it saves.
+  constexpr int max_passes = 32;
+  constexpr int quiet_passes = 3;
+  int quiet = 0;
+  for (int pass = 0; pass < max_passes && quiet < quiet_passes; ++pass) {
+    const auto before = session_.pending_output().size();
+    co_await asio::post(executor_, asio::use_awaitable);
+    if (session_.closed() || finished_) break;
+    quiet = session_.pending_output().size() == before ? quiet + 1 : 0;
+  }
+}
+
 asio::awaitable<void> MuxedConnection::write_loop() {
+  bool idle = true;  // the previous write finished with nothing queued behind it
   for (;;) {
     auto out = session_.pending_output();
     if (out.empty()) {
       if (session_.closed() || finished_ || closing_) break;
+      idle = true;
       if (!co_await output_ready_.wait() && finished_) break;
       continue;
+    }
+    // Gathering only after idling: under a sustained transfer the next batch is already waiting. Also
+    // on close(): a reply a few hops behind (an identify answer) then still goes out with the GoAway.
+    if (idle) {
+      co_await gather_output();
+      idle = false;
+      continue;  // re-check: the session may have closed meanwhile
     }
     // Take the bytes (a swap of buffers, no copy): the session keeps queueing while the write is pending.
     session_.take_output(write_buffer_);
     drain();
     auto r = co_await transport_->write_all(write_buffer_);
+    first_write_done_.notify();
     if (!r) {
       if (!error_) error_ = r.error();
       break;
     }
   }
+  first_write_done_.notify();
   // Everything we had to say is flushed (or the transport broke): close it, which also ends read_loop.
   // A dead peer (keep-alive timeout, transport error) gets a reset instead: a graceful close would keep
   // the socket retransmitting into the void for minutes, and a new punch needs its 4-tuple.

@@ -65,6 +65,8 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> timer_loop();
+  /// Lets the coroutines that are ready to run add their frames before a batch is taken (see write_loop).
+  asio::awaitable<void> gather_output();
   /// Processes every pending session event and wakes whoever waits for it. Call after each session call.
   void drain();
   /// The owner dropped a stream it had half-closed: keep it until the peer finishes, discarding what
@@ -76,11 +78,15 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
 
   io::StreamPtr transport_;
   asio::any_io_executor executor_;
+  yamux::Role role_;
   yamux::Session session_;
   std::unordered_map<yamux::StreamId, std::shared_ptr<Slot>> slots_;
   std::deque<yamux::StreamId> accept_queue_;
   io::Notify accept_ready_;
   io::Notify output_ready_;
+  /// The dialer's read loop starts after its first batch is written (see run()).
+  io::Notify first_write_done_;
+  bool hold_reads_ = false;
   asio::steady_timer timer_;
   std::optional<yamux::Time> timer_armed_;
   Bytes write_buffer_;

@@ -156,8 +156,10 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
   Bytes first(out.begin(), out.end());
   dialer.output_written(first.size());
   first.insert(first.end(), early_data.begin(), early_data.end());
-  if (auto w = co_await stream->write_all(first); !w) co_return w.error();
-  co_return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(stream), std::move(dialer))};
+  // Not written yet: the proposal rides with the first write (the /yamux proposal with yamux's first
+  // frames, a stream's proposal with its first data or FIN), or goes out before the first read.
+  auto held = with_write_prefix(std::move(stream), std::move(first), /*flush_before_read=*/true);
+  co_return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(held), std::move(dialer))};
 }
 
 asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,

@@ -23,8 +23,9 @@ struct Negotiated {
 boost::asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream,
                                                            std::vector<std::string> protocols);
 
-/// Lazy dialer (rust V1Lazy) for a single protocol: writes header + proposal + `early_data` in one write
-/// and returns at once. The listener's header and echo are verified by the first read of the returned
+/// Lazy dialer (rust V1Lazy) for a single protocol: returns at once with header + proposal + `early_data`
+/// held back, to go out in one write with the stream's first write, shutdown_write() or before its
+/// first read, whichever comes first (close() and abort() drop them). The listener's header and echo are verified by the first read of the returned
 /// stream; a refusal surfaces there as multistream::error::protocol_not_supported.
 boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
                                                                 BytesView early_data = {});

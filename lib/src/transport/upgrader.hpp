@@ -39,6 +39,9 @@ struct Upgraded {
 
 /// Runs the whole upgrade. On failure `detail` (if given) receives a sentence for logs and events, e.g.
 /// "peer id mismatch: expected 12D3KooW..., got 12D3KooW...".
+/// The initiator's Noise message 3 and /yamux proposal are still held when this returns: they go out with
+/// the muxer's first write (its first keep-alive ping and any streams opened meanwhile: one segment), or
+/// before its first read. Run the returned muxer at once; the responder's upgrade waits for them.
 /// @errors multistream errors, noise errors (noise::error::peer_id_mismatch), transport errors
 boost::asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams params, std::string* detail);
 

@@ -55,14 +55,20 @@ TEST_CASE("upgrade and echo over an in-memory pipe delivering 7-byte chunks", "[
   run_coro(ioc, [&]() -> asio::awaitable<void> {
     transport::UpgradeParams pa{&ka, transport::UpgradeRole::initiator, kb.public_key().peer_id(), {}};
     transport::UpgradeParams pb{&kb, transport::UpgradeRole::responder, std::nullopt, {}};
-    auto both = co_await (transport::upgrade(std::move(a), pa, nullptr) && transport::upgrade(std::move(b), pb, nullptr));
+    // The dialer's Noise message 3 and /yamux proposal go out with its muxer's first write, so its muxer
+    // runs as soon as its upgrade returns (as the Host does); the listener's upgrade waits for them.
+    auto dial = [&]() -> asio::awaitable<result<transport::Upgraded>> {
+      auto u = co_await transport::upgrade(std::move(a), pa, nullptr);
+      if (u) asio::co_spawn(ioc, u->mux->run(), asio::detached);
+      co_return u;
+    };
+    auto both = co_await (dial() && transport::upgrade(std::move(b), pb, nullptr));
     auto& ua = std::get<0>(both);
     auto& ub = std::get<1>(both);
     REQUIRE_OK(ua);
     REQUIRE_OK(ub);
     CHECK(ua->remote_peer == kb.public_key().peer_id());
     CHECK(ub->remote_peer == ka.public_key().peer_id());
-    asio::co_spawn(ioc, ua->mux->run(), asio::detached);
     asio::co_spawn(ioc, ub->mux->run(), asio::detached);
     asio::co_spawn(ioc, serve_echo(ub->mux), asio::detached);
     auto raw = co_await ua->mux->open_stream();

@@ -53,6 +53,9 @@ asio::awaitable<UpgradedPair> upgrade_pair(const Keypair& a, const Keypair& b) {
       },
       asio::detached);
   auto dialed = co_await transport::upgrade(std::make_unique<io::TcpStream>(std::move(client)), dial_params, nullptr);
+  // The dialer's Noise message 3 and /yamux proposal go out with its muxer's first write: run it now,
+  // or the listener's upgrade waits for them.
+  if (dialed) asio::co_spawn(ex, dialed->mux->run(), asio::detached);
   asio::steady_timer t(ex);
   for (int i = 0; i < 500 && !listened; ++i) {
     t.expires_after(std::chrono::milliseconds(2));
@@ -74,8 +77,7 @@ error_code listener_end_reason(End end) {
   auto pair = run_coro(ioc, upgrade_pair(a, b));
   REQUIRE(pair.dialer);
   REQUIRE(pair.listener);
-  ioc.restart();  // run_coro stopped the context when the upgrade finished
-  asio::co_spawn(ioc, pair.dialer->run(), asio::detached);
+  ioc.restart();  // run_coro stopped the context when the upgrade finished (the dialer's muxer runs)
   asio::co_spawn(ioc, pair.listener->run(), asio::detached);
   ioc.run_for(std::chrono::milliseconds(50));  // both muxers up, keep-alive pings exchanged
   REQUIRE_FALSE(pair.listener->is_closed());

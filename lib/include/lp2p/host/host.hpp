@@ -79,7 +79,9 @@ class Host {
   /// Our addresses as peers observed them over direct connections (identify), oldest first.
   std::vector<AddressObservation> observations() const;
   /// Our NAT's TCP mapping as classified from observations() (docs/dcutr-spray.md §1); kind unknown until
-  /// a direct connection's identify told us our observed address. Also reported as NatMappingClassified.
+  /// a direct connection's identify told us our observed address. Also reported as NatMappingClassified
+  /// (a busy host re-classifies at most every 100 ms, so the event can trail an identify by that much;
+  /// this call always classifies the observations it has).
   NatMappingClassified nat_mapping() const;
 
   // ---- low-level, used by lp2p's own protocols (relay, DCUtR) ------------------------------------
