@@ -36,6 +36,7 @@
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 #include <lp2p/protocol/perf.hpp>
+#include "transport/fd_limit.hpp"  // private lib/src header (bench/CMakeLists.txt)
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -52,7 +53,6 @@
 #include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,17 +93,6 @@ struct Options {
   std::set<std::string> only;
   bool wants(const char* s) const { return only.empty() || only.count(s) != 0; }
 };
-
-/// 10,000 connections need 10,000 descriptors in each process: raise the soft limit to the hard one.
-rlim_t raise_fd_limit() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &r);
-  }
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  return r.rlim_cur;
-}
 
 /// VmRSS of a process in KiB (0 if unreadable).
 long rss_kib(pid_t pid) {
@@ -192,7 +181,7 @@ HostConfig relay_config(bool ping) {
 }
 
 int run_relay(bool ping) {
-  raise_fd_limit();
+  transport::raise_fd_limit();  // 10,000 connections need 10,000 descriptors in each process
   asio::io_context ioc(1);
   auto host = Host::create(ioc.get_executor(), relay_config(ping)).value();
   long reservations = 0, circuits = 0;
@@ -661,8 +650,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
-  const auto fds = raise_fd_limit();
-  if (o.wants("reservations") && fds < static_cast<rlim_t>(o.reservations) + 256) {
+  const std::uint64_t fds = transport::raise_fd_limit();  // the relay process raises its own
+  if (o.wants("reservations") && fds < static_cast<std::uint64_t>(o.reservations) + 256) {
     std::fprintf(stderr, "lp2p-relay-bench: %d reservations need %d descriptors; the limit is %llu\n", o.reservations,
                  o.reservations + 256, static_cast<unsigned long long>(fds));
     return 1;

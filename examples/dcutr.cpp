@@ -9,6 +9,8 @@
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 
+#include "cli.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,17 +50,8 @@ int main(int argc, char** argv) {
       "spray-m", po::value<unsigned>(), "sockets from our listening port per round when the peer's NAT is")(
       "spray-rounds", po::value<unsigned>(), "spray rounds per hole punch");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "dcutr: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (const auto exit_code = lp2p::examples::parse_command_line(argc, argv, desc, vm, {.program = "dcutr"}))
+    return *exit_code;
   const auto mode = vm["mode"].as<std::string>();
   if (mode != "listen" && mode != "dial") {
     std::cerr << "dcutr: Expected either 'dial' or 'listen'\n";

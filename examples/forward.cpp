@@ -19,6 +19,8 @@
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 
+#include "cli.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -495,19 +497,12 @@ int main(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("mode", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << "usage: forward listen --protocol P --target /ip4/127.0.0.1/tcp/16111 --secret-key-seed N\n"
-                   "       forward dial --protocol P --local /ip4/127.0.0.1/tcp/26111 --peer ADDR --secret-key-seed N\n"
-                << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "forward: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  const lp2p::examples::Cli cli{
+      .program = "forward",
+      .usage = "usage: forward listen --protocol P --target /ip4/127.0.0.1/tcp/16111 --secret-key-seed N\n"
+               "       forward dial --protocol P --local /ip4/127.0.0.1/tcp/26111 --peer ADDR --secret-key-seed N\n",
+      .positional = &pos};
+  if (const auto exit_code = lp2p::examples::parse_command_line(argc, argv, desc, vm, cli)) return *exit_code;
   auto fail = [](const std::string& why) {
     std::cerr << "forward: " << why << "\n";
     return 2;

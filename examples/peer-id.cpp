@@ -10,6 +10,8 @@
 // non-zero exit status: 2 for bad usage, 1 for an unreadable or invalid key file.
 #include "lp2p/crypto/key.hpp"
 
+#include "cli.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <fcntl.h>
@@ -81,16 +83,8 @@ int run(int argc, char** argv) {
 
   po::variables_map vm;
   const po::positional_options_description no_positionals;  // stray words are an error, not ignored
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).positional(no_positionals).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  const lp2p::examples::Cli cli{.program = "peer-id", .positional = &no_positionals, .point_to_help = true};
+  if (const auto exit_code = lp2p::examples::parse_command_line(argc, argv, options, vm, cli)) return *exit_code;
   const int modes = static_cast<int>(vm.count("secret-key-seed") + vm.count("generate") + vm.count("key-file"));
   if (modes != 1) throw UsageError{"give exactly one of --secret-key-seed, --generate, --key-file"};
 

@@ -6,6 +6,8 @@
 #include <lp2p/host/host.hpp>
 #include <lp2p/protocol/perf.hpp>
 
+#include "cli.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -42,17 +44,8 @@ int main(int argc, char** argv) {
       "download-bytes", po::value<std::uint64_t>()->default_value(0), "client: bytes to receive")(
       "secret-key-seed", po::value<unsigned>(), "derive the identity from this seed (0-255)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "perf: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (const auto exit_code = lp2p::examples::parse_command_line(argc, argv, desc, vm, {.program = "perf"}))
+    return *exit_code;
   if (vm["transport"].as<std::string>() != "tcp") {
     std::cerr << "perf: only --transport tcp is supported\n";
     return 2;

@@ -6,6 +6,8 @@
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 
+#include "cli.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -26,17 +28,8 @@ int main(int argc, char** argv) {
       "max-circuit-duration", po::value<unsigned>(), "seconds per circuit (rust: 120)")(
       "listen-ip", po::value<std::string>(), "listen on this IP only (default 0.0.0.0, or :: with --use-ipv6)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "relay-server: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (const auto exit_code = lp2p::examples::parse_command_line(argc, argv, desc, vm, {.program = "relay-server"}))
+    return *exit_code;
   const auto port = vm["port"].as<unsigned>();
   const auto seed = vm["secret-key-seed"].as<unsigned>();
   if (port > 65535 || seed > 255) {

@@ -8,6 +8,7 @@
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
 #include "protocol/builtin.hpp"
+#include "transport/fd_limit.hpp"
 #include "transport/tcp_spray.hpp"
 
 #include <boost/asio/steady_timer.hpp>

@@ -66,12 +66,4 @@ struct SprayRoundResult {
 /// (or handed to `upgrade`) when it returns.
 asio::awaitable<SprayRoundResult> run_spray_round(asio::any_io_executor executor, SprayRoundParams params);
 
-/// Raises the RLIMIT_NOFILE soft limit to the hard limit (once per process; later calls just report).
-/// A spray holds up to K or M sockets at once (1024 by default) and the usual soft limit is 1024.
-/// @return the soft limit now in force; `log_line` (if given) receives one sentence about what was done.
-std::uint64_t raise_fd_limit(std::string* log_line = nullptr);
-
-/// File descriptors this process has open now (entries of /proc/self/fd), or 0 if unknown.
-std::size_t open_fd_count();
-
 }  // namespace lp2p::transport

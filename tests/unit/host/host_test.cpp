@@ -23,20 +23,16 @@
 #include <random>
 
 using namespace lp2p;
-using lp2p::testing::wait_for;
+using namespace lp2p::testing;  // support/host_helpers.hpp
 namespace asio = boost::asio;
 
 namespace {
 
 HostConfig config_with_seed(std::uint8_t seed) {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(seed);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(seed);
   cfg.ping.interval = std::chrono::milliseconds(200);
   return cfg;
 }
-
-Multiaddr dial_addr(const Host& h) { return h.listen_addrs().at(0).with_peer_id(h.id()); }
 
 asio::awaitable<void> echo_handler(Stream s) {
   std::vector<std::uint8_t> buf(64 * 1024);
@@ -62,8 +58,7 @@ TEST_CASE("two hosts connect, identify and ping over loopback", "[host][integrat
   auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
   auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
+    co_await start_all(*a, *b);
     auto c = co_await b->dial(dial_addr(*a));
     REQUIRE_OK(c);
     CHECK(c->peer == a->id());
@@ -82,8 +77,7 @@ TEST_CASE("two hosts connect, identify and ping over loopback", "[host][integrat
     CHECK(ping.connection.peer == a->id());
     auto rtt = co_await b->ping(a->id());
     REQUIRE_OK(rtt);
-    co_await a->stop();
-    co_await b->stop();
+    co_await stop_all(*a, *b);
   }(), std::chrono::seconds(10));
 }
 
@@ -122,10 +116,7 @@ TEST_CASE("echo over 8 concurrent streams with SHA-256 compared", "[host][integr
   a->set_handler("/echo/1.0.0", echo_handler);
   int done = 0, matched = 0;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    auto sa = co_await a->start();
-    REQUIRE_OK(sa);
-    auto sb = co_await b->start();
-    REQUIRE_OK(sb);
+    co_await start_all(*a, *b);
     auto c = co_await b->dial(dial_addr(*a));
     REQUIRE_OK(c);
     for (int i = 0; i < 8; ++i) asio::co_spawn(ioc, echo_one(*b, a->id(), i, 4 * 1024 * 1024, done, matched), asio::detached);
@@ -134,8 +125,7 @@ TEST_CASE("echo over 8 concurrent streams with SHA-256 compared", "[host][integr
       t.expires_after(std::chrono::milliseconds(10));
       co_await t.async_wait(asio::use_awaitable);
     }
-    co_await a->stop();
-    co_await b->stop();
+    co_await stop_all(*a, *b);
   }(), std::chrono::seconds(60));
   CHECK(done == 8);
   CHECK(matched == 8);
@@ -147,8 +137,7 @@ TEST_CASE("asio::async_read / async_write work on lp2p::Stream", "[host][integra
   auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
   a->set_handler("/echo/1.0.0", echo_handler);
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
+    co_await start_all(*a, *b);
     { auto r_ = co_await b->dial(dial_addr(*a)); REQUIRE_OK(r_); }
     std::vector<std::string> protos1{"/nope/1.0.0", "/echo/1.0.0"};
     auto s = co_await b->open_stream(a->id(), std::move(protos1));
@@ -163,8 +152,7 @@ TEST_CASE("asio::async_read / async_write work on lp2p::Stream", "[host][integra
     auto r = co_await asio::async_read(*s, asio::buffer(back), asio::as_tuple(asio::use_awaitable));
     CHECK_FALSE(std::get<0>(r));
     CHECK(back == msg);
-    co_await a->stop();
-    co_await b->stop();
+    co_await stop_all(*a, *b);
   }(), std::chrono::seconds(10));
 }
 
@@ -178,8 +166,7 @@ TEST_CASE("unsupported protocol, reset and wrong PeerId give specific errors", "
     s.reset();
   });
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await a->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await b->start(); REQUIRE_OK(r_); }
+    co_await start_all(*a, *b);
 
     // wrong expected PeerId: seed 3's id at a's address
     auto wrong = Keypair::from_secret_key_seed(3).public_key().peer_id();
@@ -201,7 +188,6 @@ TEST_CASE("unsupported protocol, reset and wrong PeerId give specific errors", "
 
     auto self = co_await b->dial(dial_addr(*b));
     REQUIRE_ERR(self, host::error::dial_self);
-    co_await a->stop();
-    co_await b->stop();
+    co_await stop_all(*a, *b);
   }(), std::chrono::seconds(15));
 }

@@ -58,6 +58,7 @@ struct Outcome {
   error_code error;
   std::chrono::milliseconds elapsed;
   std::chrono::steady_clock::time_point end;
+  std::chrono::steady_clock::time_point peer_last_sent;  ///< when the deaf peer wrote its last frame
 };
 
 asio::awaitable<Outcome> run_until_failed(std::shared_ptr<host_detail::MuxedConnection> mux) {
@@ -70,22 +71,30 @@ asio::awaitable<Outcome> run_until_failed(std::shared_ptr<host_detail::MuxedConn
   co_return o;
 }
 
-}  // namespace
-
-TEST_CASE("keep-alive: a peer that talks but never answers our ping fails one timeout after its last byte",
-          "[host][yamux][keepalive]") {
+/// Our side of a connection (`role`; a keep-alive ping every 20 ms, failing after `timeout`) against a
+/// deaf_peer that pings us every 20 ms for `talk_for`: runs until our side fails.
+Outcome run_against_deaf_peer(yamux::Role role, std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds talk_for) {
   asio::io_context ioc;
   auto [a, b] = io::make_memory_pipe(ioc.get_executor());
   yamux::Config cfg;
   cfg.keepalive_interval = 20ms;
-  cfg.keepalive_timeout = 150ms;
-  auto mux = std::make_shared<host_detail::MuxedConnection>(std::move(a), yamux::Role::client, cfg);
+  cfg.keepalive_timeout = timeout;
+  auto mux = std::make_shared<host_detail::MuxedConnection>(std::move(a), role, cfg);
   io::ByteStream& peer = *b;
   auto last_sent = std::chrono::steady_clock::now();
-  asio::co_spawn(ioc, deaf_peer(peer, 20ms, 400ms, last_sent), asio::detached);
+  asio::co_spawn(ioc, deaf_peer(peer, 20ms, talk_for, last_sent), asio::detached);
+  auto o = test::run_coro(ioc, run_until_failed(mux));
+  o.peer_last_sent = last_sent;
+  return o;
+}
 
-  const auto o = test::run_coro(ioc, run_until_failed(mux));
-  const auto after_last = std::chrono::duration_cast<std::chrono::milliseconds>(o.end - last_sent);
+}  // namespace
+
+TEST_CASE("keep-alive: a peer that talks but never answers our ping fails one timeout after its last byte",
+          "[host][yamux][keepalive]") {
+  const auto o = run_against_deaf_peer(yamux::Role::client, 150ms, 400ms);
+  const auto after_last = std::chrono::duration_cast<std::chrono::milliseconds>(o.end - o.peer_last_sent);
   INFO("ended after " << o.elapsed.count() << " ms, " << after_last.count() << " ms after the peer's last frame: "
                       << o.error.message());
   CHECK(o.error == yamux::error::keepalive_timeout);
@@ -98,17 +107,7 @@ TEST_CASE("keep-alive: a peer that talks but never answers our ping fails one ti
 
 TEST_CASE("keep-alive: a silent peer fails the connection one timeout after our unanswered ping",
           "[host][yamux][keepalive]") {
-  asio::io_context ioc;
-  auto [a, b] = io::make_memory_pipe(ioc.get_executor());
-  yamux::Config cfg;
-  cfg.keepalive_interval = 20ms;
-  cfg.keepalive_timeout = 100ms;
-  auto mux = std::make_shared<host_detail::MuxedConnection>(std::move(a), yamux::Role::server, cfg);
-  io::ByteStream& peer = *b;
-  auto last_sent = std::chrono::steady_clock::now();
-  asio::co_spawn(ioc, deaf_peer(peer, 20ms, 0ms, last_sent), asio::detached);
-
-  const auto o = test::run_coro(ioc, run_until_failed(mux));
+  const auto o = run_against_deaf_peer(yamux::Role::server, 100ms, 0ms);
   INFO("ended after " << o.elapsed.count() << " ms: " << o.error.message());
   CHECK(o.error == yamux::error::keepalive_timeout);
   CHECK(o.elapsed >= 100ms - 10ms);

@@ -7,6 +7,7 @@
 #include "lp2p/codec/dcutr/holepunch_message.hpp"
 #include "protocol/builtin.hpp"
 #include "raw_peer.hpp"
+#include "support/host_helpers.hpp"
 #include "support/log_capture.hpp"
 #include "support/run_coro.hpp"
 
@@ -16,28 +17,21 @@
 #include <boost/asio/io_context.hpp>
 
 using namespace lp2p;
-using namespace lp2p::test;
+using namespace lp2p::test;     // raw_peer.hpp, run_coro, LogCapture
+using namespace lp2p::testing;  // support/host_helpers.hpp
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
 
 HostConfig host_config(std::uint8_t seed, bool dcutr) {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(seed);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(seed);
   cfg.ping.enabled = false;
   cfg.dcutr.enabled = dcutr;
   cfg.dcutr.max_attempts = 1;
   cfg.dcutr.attempt_timeout = 1500ms;
   cfg.timeouts.upgrade = 1000ms;  // punch dials land on our silent acceptor and time out
   return cfg;
-}
-
-Multiaddr relay_addr(const Host& relay) { return relay.listen_addrs().at(0).with_peer_id(relay.id()); }
-
-Multiaddr circuit_to(const Host& relay, const PeerId& dst) {
-  return relay_addr(relay).encapsulate(Multiaddr::parse("/p2p-circuit").value()).with_peer_id(dst);
 }
 
 /// Accepts and counts connections on 0.0.0.0:<port> (never answering them) until stopped.
@@ -116,14 +110,12 @@ struct Lab {
   /// Starts everything and makes the relayed connection. The listener side reserves first; the victim has
   /// an observed address (from the relay's identify) so that it has candidates to offer.
   asio::awaitable<void> start(bool victim_dials) {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await victim->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await attacker->start(); REQUIRE_OK(r_); }
+    co_await start_all(*relay, *victim, *attacker);
     Host& listener = victim_dials ? *attacker : *victim;
     Host& dialer = victim_dials ? *victim : *attacker;
-    auto r = co_await listener.listen_via_relay(relay_addr(*relay));
+    auto r = co_await listener.listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(r);
-    auto d = co_await dialer.dial(relay_addr(*relay));  // direct: identify tells it its address
+    auto d = co_await dialer.dial(dial_addr(*relay));  // direct: identify tells it its address
     REQUIRE_OK(d);
     const bool observed = co_await eventually([&] { return !victim->observations().empty(); });
     REQUIRE(observed);
@@ -133,9 +125,7 @@ struct Lab {
     REQUIRE(both);
   }
   asio::awaitable<void> stop() {
-    co_await attacker->stop();
-    co_await victim->stop();
-    co_await relay->stop();
+    co_await stop_all(*attacker, *victim, *relay);
   }
 };
 

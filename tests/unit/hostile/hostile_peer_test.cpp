@@ -25,6 +25,7 @@
 #include "lp2p/io/timeout.hpp"
 #include "lp2p/transport/tcp_address.hpp"
 #include "support/check.hpp"
+#include "support/host_helpers.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,7 @@
 #include <set>
 
 using namespace lp2p;
+using namespace lp2p::testing;  // support/host_helpers.hpp
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
@@ -44,22 +46,10 @@ namespace {
 constexpr auto upgrade_timeout = 1000ms;
 
 HostConfig hostile_config() {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(1);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(1);
   cfg.timeouts.upgrade = upgrade_timeout;
   cfg.ping.enabled = false;  // keeps the host's side of the wire predictable (identify still runs)
   return cfg;
-}
-
-/// Waits for the first event of type E, skipping others.
-template <class E>
-asio::awaitable<E> wait_for(Host& h) {
-  for (;;) {
-    auto ev = co_await io::with_timeout(h.next_event(), 5s);
-    if (!ev) throw std::runtime_error("no event: " + ev.error().message());
-    if (auto* e = std::get_if<E>(&*ev)) co_return *e;
-  }
 }
 
 asio::awaitable<std::unique_ptr<io::TcpStream>> connect_raw(const Host& h) {
@@ -256,9 +246,9 @@ void expect_upgrade_failure(Attack attack, error_code expected, std::string_view
   asio::io_context ioc;
   auto host = Host::create(ioc.get_executor(), hostile_config()).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto tcp = co_await attack(*host);
-    auto failed = co_await wait_for<IncomingConnectionFailed>(*host);
+    auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
     INFO("detail: " << failed.detail);
     CHECK(failed.error == expected);
     if (!detail_part.empty()) CHECK(failed.detail.find(detail_part) != std::string::npos);
@@ -275,15 +265,15 @@ void expect_connection_failure(Attack attack, error_code expected) {
   asio::io_context ioc;
   auto host = Host::create(ioc.get_executor(), hostile_config()).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto c = co_await connect_secure(*host, Step::all);
-    auto est = co_await wait_for<ConnectionEstablished>(*host);
+    auto est = co_await wait_for<ConnectionEstablished>(*host, 5s);
     CHECK(est.connection.direction == Direction::inbound);
     CHECK(host->connections().size() == 1);
     co_await attack(c);
     const bool go_away = co_await expect_go_away_and_close(c);
     CHECK(go_away);
-    auto closed = co_await wait_for<ConnectionClosed>(*host);
+    auto closed = co_await wait_for<ConnectionClosed>(*host, 5s);
     INFO("reason: " << closed.reason.message());
     CHECK(closed.reason == expected);
     CHECK(closed.connection.id == est.connection.id);
@@ -303,10 +293,10 @@ TEST_CASE("hostile: a handshake stalled at any step hits the upgrade timeout", "
     asio::io_context ioc;
     auto host = Host::create(ioc.get_executor(), hostile_config()).value();
     run_coro(ioc, [&]() -> asio::awaitable<void> {
-      { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+      co_await start_all(*host);
       const auto t0 = std::chrono::steady_clock::now();
       auto c = co_await connect_secure(*host, step);
-      auto failed = co_await wait_for<IncomingConnectionFailed>(*host);
+      auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
       const auto waited = std::chrono::steady_clock::now() - t0;
       INFO("detail: " << failed.detail);
       CHECK(failed.error == io::error::timeout);
@@ -569,9 +559,9 @@ TEST_CASE("hostile: spurious yamux ACKs, RSTs and frames for unknown streams are
   asio::io_context ioc;
   auto host = Host::create(ioc.get_executor(), hostile_config()).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto c = co_await connect_secure(*host, Step::all);
-    auto est = co_await wait_for<ConnectionEstablished>(*host);
+    auto est = co_await wait_for<ConnectionEstablished>(*host, 5s);
     Bytes b;
     for (std::uint32_t id = 1001; id < 1301; id += 2) {
       auto ack = yamux_frame(yamux::FrameType::window_update, yamux::flags::ack, id, 1000);
@@ -597,7 +587,7 @@ TEST_CASE("hostile: spurious yamux ACKs, RSTs and frames for unknown streams are
     CHECK(host->stream_count(est.connection.id) <= 1);  // at most the host's own identify stream
     auto shut = co_await c.tcp->shutdown_write();
     REQUIRE_OK(shut);
-    auto closed = co_await wait_for<ConnectionClosed>(*host);
+    auto closed = co_await wait_for<ConnectionClosed>(*host, 5s);
     CHECK(closed.reason == yamux::error::transport_closed);
     CHECK(host->connections().empty());
     co_await host->stop();
@@ -626,9 +616,9 @@ TEST_CASE("hostile: a yamux SYN flood past max streams is refused with RST, the 
   auto host = Host::create(ioc.get_executor(), hostile_config()).value();
   host->set_handler("/sink/1.0.0", [](Stream) -> asio::awaitable<void> { co_return; });
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto c = co_await connect_secure(*host, Step::all);
-    (void)co_await wait_for<ConnectionEstablished>(*host);
+    (void)co_await wait_for<ConnectionEstablished>(*host, 5s);
 
     // 600 SYNs in batches of 50, with a pause so the host's accept loop keeps its backlog (256) empty: the
     // binding limit is then the connection's receive window (64 MiB = 256 streams at 256 KiB; yamux's own
@@ -674,7 +664,7 @@ TEST_CASE("hostile: a yamux SYN flood past max streams is refused with RST, the 
     // Our orderly exit: the host sees EOF and forgets the connection.
     auto shut = co_await c.tcp->shutdown_write();
     REQUIRE_OK(shut);
-    auto closed = co_await wait_for<ConnectionClosed>(*host);
+    auto closed = co_await wait_for<ConnectionClosed>(*host, 5s);
     INFO("reason: " << closed.reason.message());
     CHECK(closed.reason == yamux::error::transport_closed);
     CHECK(host->connections().empty());
@@ -691,7 +681,7 @@ TEST_CASE("hostile: connections past max_pending_handshakes are dropped at once"
   cfg.timeouts.upgrade = 2s;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     // Two stalled handshakes occupy the slots (each sent its header, so the host is reading).
     auto a = co_await connect_secure(*host, Step::ms_header);
     auto b = co_await connect_secure(*host, Step::ms_header);
@@ -712,7 +702,7 @@ TEST_CASE("hostile: an upgrade that completes after stop() is not admitted", "[h
   cfg.timeouts.upgrade = 5s;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     // Noise done, the muxer proposal withheld until the host has stopped.
     auto c = co_await connect_secure(*host, Step::muxer_header);
     co_await host->stop();
@@ -740,9 +730,9 @@ TEST_CASE("hostile: destroying the host mid-handshake and mid-connection is clea
   auto host = Host::create(ioc.get_executor(), cfg).value();
   SecureClient stalled, established;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     established = co_await connect_secure(*host, Step::all);
-    (void)co_await wait_for<ConnectionEstablished>(*host);
+    (void)co_await wait_for<ConnectionEstablished>(*host, 5s);
     stalled = co_await connect_secure(*host, Step::noise_msg1);
   }(), std::chrono::seconds(10));
   host.reset();  // no stop(): the destructor aborts connections, the upgrade is still pending

@@ -2,22 +2,22 @@
 // Host on loopback, with the refusal's specific error and detail, and the host's counts afterwards.
 #include "lp2p/host/error.hpp"
 #include "raw_peer.hpp"
+#include "support/host_helpers.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 
 using namespace lp2p;
-using namespace lp2p::test;
+using namespace lp2p::test;     // raw_peer.hpp, run_coro
+using namespace lp2p::testing;  // support/host_helpers.hpp
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
 
 HostConfig limits_config() {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(1);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(1);
   cfg.ping.enabled = false;
   cfg.dcutr.enabled = false;
   cfg.timeouts.upgrade = 3s;
@@ -64,13 +64,13 @@ TEST_CASE("limits: max_connections, at and one past", "[hostile][limits]") {
   cfg.limits.max_connections = 2;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto a = co_await raw_connect(*host, "127.0.60.1", nth_key(1));
     auto b = co_await raw_connect(*host, "127.0.60.2", nth_key(2));
     const bool two = co_await eventually([&] { return host->connections().size() == 2; });
     REQUIRE(two);  // at the limit: both admitted
     auto c = co_await tcp_from(*host, "127.0.60.3");
-    const auto failed = co_await next_of<IncomingConnectionFailed>(*host);
+    const auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
     check_refusal(failed, host::error::connection_limit, "connection limit 2 reached");
     const bool dropped = co_await dropped_within(c, 1s);  // at once, not after the upgrade timeout
     CHECK(dropped);
@@ -94,7 +94,7 @@ TEST_CASE("limits: max_connections_per_peer, at and one past", "[hostile][limits
   cfg.limits.max_connections_per_peer = 2;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto a = co_await raw_connect(*host, "127.0.61.1", nth_key(9));
     auto b = co_await raw_connect(*host, "127.0.61.2", nth_key(9));
     const bool two = co_await eventually([&] { return host->connections().size() == 2; });
@@ -102,7 +102,7 @@ TEST_CASE("limits: max_connections_per_peer, at and one past", "[hostile][limits
     // The third connection of the same PeerId completes its handshake (only then is the PeerId known)
     // and is closed at once.
     auto c = co_await raw_connect(*host, "127.0.61.3", nth_key(9));
-    const auto failed = co_await next_of<IncomingConnectionFailed>(*host);
+    const auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
     check_refusal(failed, host::error::peer_connection_limit,
                   "per-peer connection limit 2 reached for " + c.id().to_base58());
     const bool closed = co_await eventually([&] { return c.mux->is_closed(); });
@@ -128,12 +128,12 @@ TEST_CASE("limits: max_connections_per_ip counts upgrading and established conne
   cfg.limits.limit_loopback_per_ip = true;  // our peers are all on 127/8
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto a = co_await raw_connect(*host, "127.0.62.1", nth_key(1));   // established
     auto stalled = co_await tcp_from(*host, "127.0.62.1");             // upgrading
     (void)co_await io::sleep_for(50ms);
     auto c = co_await tcp_from(*host, "127.0.62.1");  // one past
-    const auto failed = co_await next_of<IncomingConnectionFailed>(*host);
+    const auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
     check_refusal(failed, host::error::ip_connection_limit, "per-IP connection limit 2 reached for 127.0.62.1");
     CHECK(failed.remote_addr.to_string().rfind("/ip4/127.0.62.1/tcp/", 0) == 0);
     const bool dropped = co_await dropped_within(c, 1s);
@@ -160,7 +160,7 @@ TEST_CASE("limits: max_connections_per_ip leaves loopback alone unless asked", "
   cfg.limits.max_connections_per_ip = 1;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto a = co_await raw_connect(*host, "127.0.63.1", nth_key(1));
     auto b = co_await raw_connect(*host, "127.0.63.1", nth_key(2));
     const bool two = co_await eventually([&] { return host->connections().size() == 2; });
@@ -177,12 +177,12 @@ TEST_CASE("limits: max_pending_handshakes, at and one past, reported as an event
   cfg.limits.max_pending_handshakes = 2;
   auto host = Host::create(ioc.get_executor(), cfg).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto a = co_await tcp_from(*host, "127.0.64.1");
     auto b = co_await tcp_from(*host, "127.0.64.2");
     (void)co_await io::sleep_for(50ms);
     auto c = co_await tcp_from(*host, "127.0.64.3");
-    const auto failed = co_await next_of<IncomingConnectionFailed>(*host);
+    const auto failed = co_await wait_for<IncomingConnectionFailed>(*host, 5s);
     check_refusal(failed, host::error::pending_handshake_limit, "pending handshake limit 2 reached");
     const bool dropped = co_await dropped_within(c, 1s);
     CHECK(dropped);
@@ -206,7 +206,7 @@ TEST_CASE("limits: max_inbound_streams_per_protocol, at and one past", "[hostile
     (void)co_await s.close_write();
   });
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto p = co_await raw_connect(*host, "127.0.65.1", nth_key(1));
     auto s1 = co_await p.open("/block/1.0.0");
     auto s2 = co_await p.open("/block/1.0.0");
@@ -253,7 +253,7 @@ TEST_CASE("limits: max_receive_buffer_per_connection refuses streams past it wit
     while (!release) (void)co_await io::sleep_for(10ms);
   });
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await host->start(); REQUIRE_OK(r_); }
+    co_await start_all(*host);
     auto p = co_await raw_connect(*host, "127.0.66.1", nth_key(1));
     const bool up = co_await eventually([&] { return host->connections().size() == 1; });
     REQUIRE(up);

@@ -28,27 +28,6 @@ namespace lp2p::test {
 
 namespace asio = boost::asio;
 
-/// Waits for the first event of type E, skipping others.
-template <class E>
-asio::awaitable<E> next_of(Host& h, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  for (;;) {
-    auto ev = co_await io::with_timeout(h.next_event(), limit);
-    if (!ev) throw std::runtime_error("no event: " + ev.error().message());
-    if (auto* e = std::get_if<E>(&*ev)) co_return *e;
-  }
-}
-
-/// Polls `pred` every 10 ms for up to `limit`; returns its last value.
-template <class Pred>
-asio::awaitable<bool> eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= end) co_return pred();
-    (void)co_await io::sleep_for(std::chrono::milliseconds(10));
-  }
-  co_return true;
-}
-
 struct RawPeer {
   std::shared_ptr<const Keypair> key;
   std::shared_ptr<host_detail::MuxedConnection> mux;

@@ -8,6 +8,7 @@
 #include "lp2p/codec/relay/hop_message.hpp"
 #include "lp2p/codec/relay/stop_message.hpp"
 #include "raw_peer.hpp"
+#include "support/host_helpers.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -15,16 +16,15 @@
 #include <map>
 
 using namespace lp2p;
-using namespace lp2p::test;
+using namespace lp2p::test;     // raw_peer.hpp, run_coro
+using namespace lp2p::testing;  // support/host_helpers.hpp
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
 
 HostConfig host_config(std::uint8_t seed) {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(seed);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(seed);
   cfg.ping.enabled = false;
   cfg.dcutr.enabled = false;  // circuits stay relayed
   return cfg;
@@ -35,12 +35,6 @@ HostConfig relay_config() {
   cfg.relay_server.enabled = true;
   cfg.relay_client.enabled = false;
   return cfg;
-}
-
-Multiaddr relay_addr(const Host& relay) { return relay.listen_addrs().at(0).with_peer_id(relay.id()); }
-
-Multiaddr circuit_to(const Host& relay, const PeerId& dst) {
-  return relay_addr(relay).encapsulate(Multiaddr::parse("/p2p-circuit").value()).with_peer_id(dst);
 }
 
 /// Counts the relay server's events by kind (an observer sees every event, the queue may drop some).
@@ -99,7 +93,7 @@ asio::awaitable<relay::Status> connect(RawPeer& p, const PeerId& dst, io::Stream
 /// A legitimate listener reserves at `relay`, a legitimate dialer reaches it through the circuit and
 /// pings it: the relay still serves.
 asio::awaitable<void> relay_still_serves(Host& relay, Host& listener, Host& dialer) {
-  auto r = co_await listener.listen_via_relay(relay_addr(relay));
+  auto r = co_await listener.listen_via_relay(dial_addr(relay));
   REQUIRE_OK(r);
   auto c = co_await dialer.dial(circuit_to(relay, listener.id()));
   REQUIRE_OK(c);
@@ -122,9 +116,7 @@ TEST_CASE("hostile relay: a reservation flood from one IP stops at max_reservati
   events.attach(*relay);
   const std::size_t per_ip = relay::RelayLimits{}.max_reservations_per_ip;  // 8 (go's default)
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await listener->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await dialer->start(); REQUIRE_OK(r_); }
+    co_await start_all(*relay, *listener, *dialer);
     std::vector<RawPeer> flood;
     std::vector<relay::Status> answers;
     for (unsigned i = 0; i < per_ip + 3; ++i) {  // fresh PeerIds, all from 127.0.9.9
@@ -153,9 +145,7 @@ TEST_CASE("hostile relay: a reservation flood from one IP stops at max_reservati
     const auto st = co_await reserve(again);
     CHECK(st == relay::Status::ok);
     again.close();
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(30));
 }
 
@@ -171,10 +161,7 @@ TEST_CASE("hostile relay: a reservation flood from many PeerIds and IPs stops at
   events.attach(*relay);
   const std::size_t total = relay::RelayLimits{}.max_reservations;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await refused_listener->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await listener->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await dialer->start(); REQUIRE_OK(r_); }
+    co_await start_all(*relay, *refused_listener, *listener, *dialer);
     std::vector<RawPeer> flood;
     std::size_t ok = 0, refused = 0;
     for (unsigned i = 0; i < total + 3; ++i) {
@@ -190,7 +177,7 @@ TEST_CASE("hostile relay: a reservation flood from many PeerIds and IPs stops at
     CHECK(events.refusals.back() == error_code(relay::error::too_many_reservations).message());
 
     // A legitimate peer is refused a reservation while the table is full ...
-    auto full = co_await refused_listener->listen_via_relay(relay_addr(*relay));
+    auto full = co_await refused_listener->listen_via_relay(dial_addr(*relay));
     REQUIRE_ERR(full, relay::error::refused_resource_limit);
     // ... and served again once the flood is gone (the table is bounded, not leaking). Asking again
     // runs a fresh attempt at once instead of returning the first refusal.
@@ -201,13 +188,11 @@ TEST_CASE("hostile relay: a reservation flood from many PeerIds and IPs stops at
       return true;
     });
     CHECK(drained);
-    auto again = co_await refused_listener->listen_via_relay(relay_addr(*relay));
+    auto again = co_await refused_listener->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(again);
     co_await refused_listener->stop();
     co_await relay_still_serves(*relay, *listener, *dialer);
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(60));
 }
 
@@ -219,7 +204,7 @@ TEST_CASE("hostile relay: one PeerId reserving over many connections stops at ma
   events.attach(*relay);
   const std::size_t per_peer = relay::RelayLimits{}.max_reservations_per_peer;  // 4 (rust's default)
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
+    co_await start_all(*relay);
     std::vector<RawPeer> conns;
     std::vector<relay::Status> answers;
     for (unsigned i = 0; i < per_peer + 1; ++i) {  // the same key from distinct IPs
@@ -255,10 +240,8 @@ TEST_CASE("hostile relay: circuits past max_circuits_per_peer, per IP and in tot
   events.attach(*relay);
   const relay::RelayLimits limits;  // 16 in total, 4 per peer, 8 per IP
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await dst->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await dialer->start(); REQUIRE_OK(r_); }
-    auto reserved = co_await dst->listen_via_relay(relay_addr(*relay));
+    co_await start_all(*relay, *dst, *dialer);
+    auto reserved = co_await dst->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(reserved);
     const auto baseline = relay->connections().size();  // dst (+ nothing else)
 
@@ -309,9 +292,7 @@ TEST_CASE("hostile relay: circuits past max_circuits_per_peer, per IP and in tot
     REQUIRE_OK(c);
     auto rtt = co_await dialer->ping(dst->id());
     REQUIRE_OK(rtt);
-    co_await dialer->stop();
-    co_await dst->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *dst, *relay);
   }(), std::chrono::seconds(60));
 }
 
@@ -321,10 +302,9 @@ TEST_CASE("hostile relay: STOP from a peer that is not our relay is refused and 
   auto relay = Host::create(ioc.get_executor(), relay_config()).value();
   auto victim = Host::create(ioc.get_executor(), host_config(1)).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    { auto r_ = co_await relay->start(); REQUIRE_OK(r_); }
-    { auto r_ = co_await victim->start(); REQUIRE_OK(r_); }
+    co_await start_all(*relay, *victim);
     // The victim holds a reservation at a real relay, so its stop handler is live.
-    auto reserved = co_await victim->listen_via_relay(relay_addr(*relay));
+    auto reserved = co_await victim->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(reserved);
     auto attacker = co_await raw_connect(*victim, "127.0.40.1", nth_key(200));
     const bool both = co_await eventually([&] { return victim->connections().size() == 2; });
@@ -390,7 +370,6 @@ TEST_CASE("hostile relay: STOP from a peer that is not our relay is refused and 
     attacker.close();
     const bool gone = co_await eventually([&] { return victim->connections().size() == 1; });
     CHECK(gone);
-    co_await victim->stop();
-    co_await relay->stop();
+    co_await stop_all(*victim, *relay);
   }(), std::chrono::seconds(20));
 }

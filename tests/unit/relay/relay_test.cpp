@@ -14,22 +14,32 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <functional>
 
 using namespace lp2p;
-using lp2p::testing::wait_for;
+using namespace lp2p::testing;  // support/host_helpers.hpp
 namespace asio = boost::asio;
 
 namespace {
 
 HostConfig make_config(std::uint8_t seed) {
-  HostConfig cfg;
-  cfg.identity = Keypair::from_secret_key_seed(seed);
-  cfg.listen = {Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()};
+  auto cfg = loopback_config(seed);
   cfg.ping.enabled = false;
   return cfg;
 }
 
+/// The relay of every test here: seed 0, relay server on.
+HostConfig relay_config() {
+  auto cfg = make_config(0);
+  cfg.relay_server.enabled = true;
+  return cfg;
+}
+
+/// A client whose relayed connection stays relayed (DCUtR off).
+HostConfig relayed_only_config(std::uint8_t seed) {
+  auto cfg = make_config(seed);
+  cfg.dcutr.enabled = false;
+  return cfg;
+}
 
 asio::awaitable<void> echo(Stream s) {
   std::vector<std::uint8_t> buf(16 * 1024);
@@ -41,31 +51,18 @@ asio::awaitable<void> echo(Stream s) {
   (void)co_await s.close_write();
 }
 
-Multiaddr circuit_to(const Host& relay, const PeerId& dst) {
-  return relay.listen_addrs().at(0).with_peer_id(relay.id()).encapsulate(Multiaddr::parse("/p2p-circuit").value()).with_peer_id(dst);
-}
-
 }  // namespace
 
 TEST_CASE("reserve, dial through the relay, echo over the circuit", "[relay][integration]") {
   asio::io_context ioc;
-  auto rcfg = make_config(0);
-  rcfg.relay_server.enabled = true;
-  auto relay = Host::create(ioc.get_executor(), rcfg).value();
-  auto lcfg = make_config(1);
-  lcfg.dcutr.enabled = false;  // keep the connection relayed for this test
-  auto listener = Host::create(ioc.get_executor(), lcfg).value();
-  auto dcfg = make_config(2);
-  dcfg.dcutr.enabled = false;
-  auto dialer = Host::create(ioc.get_executor(), dcfg).value();
+  auto relay = Host::create(ioc.get_executor(), relay_config()).value();
+  auto listener = Host::create(ioc.get_executor(), relayed_only_config(1)).value();
+  auto dialer = Host::create(ioc.get_executor(), relayed_only_config(2)).value();
   listener->set_handler("/echo/1.0.0", echo);
   bool ok = false;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    for (auto* h : {relay.get(), listener.get(), dialer.get()}) {
-      auto r = co_await h->start();
-      REQUIRE_OK(r);
-    }
-    auto reserved = co_await listener->listen_via_relay(relay->listen_addrs().at(0).with_peer_id(relay->id()));
+    co_await start_all(*relay, *listener, *dialer);
+    auto reserved = co_await listener->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(reserved);
     auto ev = co_await wait_for<ReservationChanged>(*listener);
     CHECK(ev.kind == ReservationChanged::Kind::accepted);
@@ -94,24 +91,17 @@ TEST_CASE("reserve, dial through the relay, echo over the circuit", "[relay][int
     }
     CHECK(back == msg);
     ok = back == msg;
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(20));
   CHECK(ok);
 }
 
 TEST_CASE("dialing a peer without a reservation explains NO_RESERVATION", "[relay][integration]") {
   asio::io_context ioc;
-  auto rcfg = make_config(0);
-  rcfg.relay_server.enabled = true;
-  auto relay = Host::create(ioc.get_executor(), rcfg).value();
+  auto relay = Host::create(ioc.get_executor(), relay_config()).value();
   auto dialer = Host::create(ioc.get_executor(), make_config(2)).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    auto r1 = co_await relay->start();
-    REQUIRE_OK(r1);
-    auto r2 = co_await dialer->start();
-    REQUIRE_OK(r2);
+    co_await start_all(*relay, *dialer);
     const auto nobody = Keypair::from_secret_key_seed(9).public_key().peer_id();
     auto c = co_await dialer->dial(circuit_to(*relay, nobody));
     REQUIRE_ERR(c, relay::error::no_reservation);
@@ -120,31 +110,22 @@ TEST_CASE("dialing a peer without a reservation explains NO_RESERVATION", "[rela
     INFO(failed.detail);
     CHECK(failed.detail.find("NO_RESERVATION") != std::string::npos);
     CHECK(failed.detail.find("expired") != std::string::npos);  // the list of usual causes
-    co_await dialer->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *relay);
   }(), std::chrono::seconds(20));
 }
 
 TEST_CASE("a circuit is cut at its data limit", "[relay][integration]") {
   asio::io_context ioc;
-  auto rcfg = make_config(0);
-  rcfg.relay_server.enabled = true;
+  auto rcfg = relay_config();
   rcfg.relay_server.limits.max_circuit_bytes = 64 * 1024;
   auto relay = Host::create(ioc.get_executor(), rcfg).value();
-  auto lcfg = make_config(1);
-  lcfg.dcutr.enabled = false;
-  auto listener = Host::create(ioc.get_executor(), lcfg).value();
-  auto dcfg = make_config(2);
-  dcfg.dcutr.enabled = false;
-  auto dialer = Host::create(ioc.get_executor(), dcfg).value();
+  auto listener = Host::create(ioc.get_executor(), relayed_only_config(1)).value();
+  auto dialer = Host::create(ioc.get_executor(), relayed_only_config(2)).value();
   listener->set_handler("/echo/1.0.0", echo);
   bool cut = false;
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    for (auto* h : {relay.get(), listener.get(), dialer.get()}) {
-      auto r = co_await h->start();
-      REQUIRE_OK(r);
-    }
-    auto reserved = co_await listener->listen_via_relay(relay->listen_addrs().at(0).with_peer_id(relay->id()));
+    co_await start_all(*relay, *listener, *dialer);
+    auto reserved = co_await listener->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(reserved);
     auto c = co_await dialer->dial(circuit_to(*relay, listener->id()));
     REQUIRE_OK(c);
@@ -161,9 +142,7 @@ TEST_CASE("a circuit is cut at its data limit", "[relay][integration]") {
     }
     auto closed = co_await wait_for<ConnectionClosed>(*dialer);
     CHECK(closed.connection.relayed);
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(30));
   CHECK(cut);
 }
@@ -172,18 +151,13 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
   // max_circuit_duration 1 s and max_circuits 1: after the cut, a second circuit is only granted if the
   // relay's table forgot the first one.
   asio::io_context ioc;
-  auto rcfg = make_config(0);
-  rcfg.relay_server.enabled = true;
+  auto rcfg = relay_config();
   rcfg.relay_server.limits.max_circuit_duration = std::chrono::seconds(1);
   rcfg.relay_server.limits.max_circuit_bytes = 0;  // only the time limit applies
   rcfg.relay_server.limits.max_circuits = 1;
   auto relay = Host::create(ioc.get_executor(), rcfg).value();
-  auto lcfg = make_config(1);
-  lcfg.dcutr.enabled = false;
-  auto listener = Host::create(ioc.get_executor(), lcfg).value();
-  auto dcfg = make_config(2);
-  dcfg.dcutr.enabled = false;
-  auto dialer = Host::create(ioc.get_executor(), dcfg).value();
+  auto listener = Host::create(ioc.get_executor(), relayed_only_config(1)).value();
+  auto dialer = Host::create(ioc.get_executor(), relayed_only_config(2)).value();
   listener->set_handler("/echo/1.0.0", echo);
 
   // Events as they happen (observers), with the time they arrived.
@@ -202,16 +176,6 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
   auto count = [&](RelayServerEvent::Kind k) {
     return std::count_if(relay_events.begin(), relay_events.end(), [&](const auto& e) { return e.first.kind == k; });
   };
-  // Polls `done` every 10 ms for up to `limit`; true when it held.
-  auto until = [&](std::function<bool()> done, std::chrono::milliseconds limit) -> asio::awaitable<bool> {
-    asio::steady_timer t(ioc);
-    const auto end = Clock::now() + limit;
-    while (!done() && Clock::now() < end) {
-      t.expires_after(std::chrono::milliseconds(10));
-      co_await t.async_wait(asio::use_awaitable);
-    }
-    co_return done();
-  };
 
   std::size_t echoed = 0;
   error_code stream_error;
@@ -219,11 +183,8 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
   bool second_circuit = false;
   std::pair<std::size_t, std::size_t> closed_before_second{};  // (dialer, listener) relayed closes
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    for (auto* h : {relay.get(), listener.get(), dialer.get()}) {
-      auto r = co_await h->start();
-      REQUIRE_OK(r);
-    }
-    auto reserved = co_await listener->listen_via_relay(relay->listen_addrs().at(0).with_peer_id(relay->id()));
+    co_await start_all(*relay, *listener, *dialer);
+    auto reserved = co_await listener->listen_via_relay(dial_addr(*relay));
     REQUIRE_OK(reserved);
     auto c = co_await dialer->dial(circuit_to(*relay, listener->id()));
     REQUIRE_OK(c);
@@ -260,15 +221,15 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
     dialer_cut = Clock::now();
 
     // Both ends see their relayed connection close; the relay says why it ended the circuit.
-    auto both_closed = co_await until([&] { return !dialer_closed.empty() && !listener_closed.empty(); },
+    auto both_closed = co_await eventually([&] { return !dialer_closed.empty() && !listener_closed.empty(); },
                                       std::chrono::seconds(5));
     CHECK(both_closed);
-    auto ended = co_await until([&] { return count(RelayServerEvent::Kind::circuit_ended) == 1; }, std::chrono::seconds(5));
+    auto ended = co_await eventually([&] { return count(RelayServerEvent::Kind::circuit_ended) == 1; }, std::chrono::seconds(5));
     CHECK(ended);
 
     // Nothing left behind: the relay's streams to both peers are gone, the peers hold no relayed
     // connection, and the one circuit slot is free again.
-    auto relay_clean = co_await until(
+    auto relay_clean = co_await eventually(
         [&] {
           for (const auto& ci : relay->connections())
             if (relay->stream_count(ci.id) != 0) return false;
@@ -283,9 +244,7 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
     CHECK_OK(again);
     second_circuit = again.has_value() && again->relayed;
 
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(30));
 
   INFO("echoed " << echoed << " bytes; the dialer's stream failed with: " << stream_error.message());
@@ -318,17 +277,12 @@ TEST_CASE("a circuit is cut at its time limit, at both ends, and frees its slot"
 
 TEST_CASE("DCUtR upgrades a loopback relayed connection to a direct one", "[relay][dcutr][integration]") {
   asio::io_context ioc;
-  auto rcfg = make_config(0);
-  rcfg.relay_server.enabled = true;
-  auto relay = Host::create(ioc.get_executor(), rcfg).value();
+  auto relay = Host::create(ioc.get_executor(), relay_config()).value();
   auto listener = Host::create(ioc.get_executor(), make_config(1)).value();
   auto dialer = Host::create(ioc.get_executor(), make_config(2)).value();
   run_coro(ioc, [&]() -> asio::awaitable<void> {
-    for (auto* h : {relay.get(), listener.get(), dialer.get()}) {
-      auto r = co_await h->start();
-      REQUIRE_OK(r);
-    }
-    const auto relay_addr = relay->listen_addrs().at(0).with_peer_id(relay->id());
+    co_await start_all(*relay, *listener, *dialer);
+    const auto relay_addr = dial_addr(*relay);
     auto rc = co_await dialer->dial(relay_addr);  // the relay's identify gives us an observed address
     REQUIRE_OK(rc);
     (void)co_await wait_for<IdentifyReceived>(*dialer);
@@ -341,8 +295,6 @@ TEST_CASE("DCUtR upgrades a loopback relayed connection to a direct one", "[rela
     CHECK(punched.attempts == 1);
     auto rtt = co_await dialer->ping(listener->id());  // uses the direct connection now
     REQUIRE_OK(rtt);
-    co_await dialer->stop();
-    co_await listener->stop();
-    co_await relay->stop();
+    co_await stop_all(*dialer, *listener, *relay);
   }(), std::chrono::seconds(30));
 }

@@ -2,6 +2,7 @@
 // the socket whose bytes arrive first (and the bytes stay for the upgrade), E's sockets share one bound
 // port, a round without a connection ends at its deadline, and the fd limit is raised once.
 #include "transport/tcp_spray.hpp"
+#include "transport/fd_limit.hpp"
 
 #include "lp2p/io/timeout.hpp"
 #include "lp2p/io/use_nothrow.hpp"
