@@ -29,6 +29,10 @@
 //              the TCP handshake. The proxy's chunk log (time, direction, size) shows the flights.
 //              Measured with lazy and with eager (default) stream negotiation.
 //  proxy       only the delaying proxy, for measuring js-libp2p the same way.
+//
+// Environment: LP2P_BENCH_EAGER=1 uses eager stream negotiation (see dial); LP2P_BENCH_NO_VERIFY_CACHE=1
+// sets HostConfig::noise_verify_cache = 0 on the server and every client, so each handshake verifies the
+// peer's identity signature again (for measuring what the cache saves in dial and rate).
 #include <cstdlib>
 #include "bench_output.hpp"
 #include <lp2p/codec/noise/transport_framing.hpp>
@@ -458,6 +462,7 @@ HostConfig server_config() {
   cfg.limits.max_pending_handshakes = 4096;
   cfg.limits.max_inbound_streams_per_protocol = 4096;
   cfg.limits.event_queue = 16;  // nobody reads them
+  if (std::getenv("LP2P_BENCH_NO_VERIFY_CACHE")) cfg.noise_verify_cache = 0;
   return cfg;
 }
 
@@ -470,6 +475,7 @@ HostConfig client_config(bool lazy) {
   cfg.identity = identity;
   cfg.port_reuse = false;  // no listener: let the kernel pick the source port
   cfg.lazy_stream_negotiation = lazy;
+  if (std::getenv("LP2P_BENCH_NO_VERIFY_CACHE")) cfg.noise_verify_cache = 0;
   return cfg;
 }
 /// LP2P_BENCH_EAGER=1 measures dial latency and connections/s with the default (eager) negotiation.

@@ -4,6 +4,7 @@
 #include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/noise/error.hpp"
+#include "lp2p/codec/noise/verified_identity_cache.hpp"
 #include "lp2p/host/error.hpp"
 #include "lp2p/io/notify.hpp"
 #include "lp2p/io/spawn.hpp"
@@ -50,6 +51,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   Keypair identity;
   PeerId id;
   std::shared_ptr<const noise::SignedStaticKey> noise_static;  // one per Host, as rust-libp2p does
+  std::shared_ptr<noise::VerifiedIdentityCache> verified_identities;  // null when config.noise_verify_cache == 0
   transport::PortReuseRegistry reuse;
   std::vector<std::unique_ptr<transport::TcpListener>> listeners;
   std::vector<Multiaddr> listen_addrs;
@@ -92,7 +94,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   Impl(asio::any_io_executor e, HostConfig cfg, Keypair kp)
       : ex(std::move(e)), config(std::move(cfg)), identity(std::move(kp)), id(identity.public_key().peer_id()),
-        noise_static(noise::SignedStaticKey::generate(identity)), events_ready(ex) {}
+        noise_static(noise::SignedStaticKey::generate(identity)),
+        verified_identities(config.noise_verify_cache
+                                ? std::make_shared<noise::VerifiedIdentityCache>(config.noise_verify_cache)
+                                : nullptr),
+        events_ready(ex) {}
 
   void emit(HostEvent ev) {
     LP2P_LOG(debug, "host") << describe(ev);
@@ -441,6 +447,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     std::string detail;
     transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, yamux_config()};
     params.noise_static = noise_static;
+    params.verified_identities = verified_identities;
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(punch_expectations, [&](const PunchExpectation& e) { return e.until < now; });
     for (const auto& e : punch_expectations)
@@ -508,6 +515,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer,
         yamux_config()};
     params.noise_static = noise_static;
+    params.verified_identities = verified_identities;
     auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
@@ -636,6 +644,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bo
       &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
       impl->yamux_config()};
   params.noise_static = impl->noise_static;
+  params.verified_identities = impl->verified_identities;
   auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
                                       impl->config.timeouts.upgrade);
   if (!up) {
@@ -668,6 +677,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_socket(std::unique_ptr<io:
       &impl->identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
       impl->yamux_config()};
   params.noise_static = impl->noise_static;
+  params.verified_identities = impl->verified_identities;
   ++impl->pending_handshakes;
   auto up = co_await io::with_timeout(transport::upgrade(std::move(socket), params, &detail), impl->config.timeouts.upgrade);
   --impl->pending_handshakes;

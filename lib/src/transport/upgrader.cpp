@@ -108,6 +108,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   const auto what = raw->describe();
   noise::HandshakeConfig hcfg;
   hcfg.expected_peer = params.expected_peer;
+  hcfg.verified_identities = params.verified_identities;
   const auto role = initiator ? noise::Role::initiator : noise::Role::responder;
   noise::Handshake hs(role, params.noise_static ? params.noise_static : noise::SignedStaticKey::generate(*params.identity),
                       std::move(hcfg));

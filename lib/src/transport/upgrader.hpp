@@ -29,6 +29,8 @@ struct UpgradeParams {
   /// Our Noise static key, signed once per Host (null: a fresh one for this connection, which costs an
   /// X25519 key generation and an identity signature).
   std::shared_ptr<const noise::SignedStaticKey> noise_static;
+  /// The Host's cache of verified Noise identity payloads (null: verify every signature).
+  std::shared_ptr<noise::VerifiedIdentityCache> verified_identities;
 };
 
 struct Upgraded {

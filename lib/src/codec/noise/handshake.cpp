@@ -100,7 +100,7 @@ result<void> Handshake::process(BytesView message) {
 result<void> Handshake::accept_payload(BytesView bytes) {
   auto payload = decode_payload(bytes);
   if (!payload) return payload.error();
-  auto key = verify_identity_payload(*payload, hs_.remote_static());
+  auto key = verify_identity_payload(*payload, hs_.remote_static(), cfg_.verified_identities.get());
   if (!key) return key.error();
   remote_peer_ = PeerId::from_encoded_public_key(key->encode_protobuf());
   remote_key_ = std::move(*key);

@@ -1,5 +1,7 @@
 #include "lp2p/codec/noise/payload.hpp"
 
+#include "lp2p/codec/noise/verified_identity_cache.hpp"
+
 #include "noise_payload.pb.h"
 
 #include <algorithm>
@@ -55,7 +57,8 @@ HandshakePayload make_identity_payload(const Keypair& identity, BytesView x25519
   return p;
 }
 
-result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static) {
+result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static,
+                                          VerifiedIdentityCache* cache) {
   if (payload.identity_key.empty()) return error::missing_identity_key;
   if (payload.identity_sig.empty()) return error::missing_identity_signature;
   auto key = PublicKey::decode_protobuf(payload.identity_key);
@@ -65,8 +68,15 @@ result<PublicKey> verify_identity_payload(const HandshakePayload& payload, Bytes
       return error::unsupported_identity_key;
     return error::invalid_identity_key;
   }
+  // The cache is consulted only after the key decoded, so every decoding error is reported as before.
+  VerifiedIdentityCache::Digest d{};
+  if (cache) {
+    d = cache->digest(payload.identity_key, remote_x25519_static, payload.identity_sig);
+    if (cache->lookup(d)) return key;
+  }
   if (!key->verify(make_static_key_signature_message(remote_x25519_static), payload.identity_sig))
     return error::bad_identity_signature;
+  if (cache) cache->insert(d);
   return key;
 }
 

@@ -56,6 +56,9 @@ struct HandshakeConfig {
   std::optional<PeerId> expected_peer;
   /// Plaintext bytes per transport frame we send (65519 like go/js; rust uses 64511).
   std::size_t max_plaintext_per_frame = max_plaintext_size;
+  /// Identity payloads that verified before (verified_identity_cache.hpp), shared by a Host's handshakes:
+  /// a peer reconnecting with the same static key skips the signature verification. Null: verify always.
+  std::shared_ptr<VerifiedIdentityCache> verified_identities;
 };
 
 /// What a finished handshake yields.

@@ -15,6 +15,8 @@
 
 namespace lp2p::noise {
 
+class VerifiedIdentityCache;  // verified_identity_cache.hpp
+
 /// A payload travels inside one Noise message, so it can never exceed the message size (65535 bytes).
 constexpr std::size_t max_payload_size = 65535;
 
@@ -55,7 +57,10 @@ HandshakePayload make_identity_payload(const Keypair& identity, BytesView x25519
 /// @return the peer's identity key (its PeerId is PeerId::from_encoded_public_key(key.encode_protobuf()))
 /// @errors missing_identity_key, missing_identity_signature, invalid_identity_key,
 /// unsupported_identity_key (a key type or curve lp2p cannot verify), bad_identity_signature
-result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static);
+/// @param cache if given: a triple (identity key, static key, signature) found there skips the signature
+/// check (the key is still decoded, every other check is the same); a triple that verifies is added.
+result<PublicKey> verify_identity_payload(const HandshakePayload& payload, BytesView remote_x25519_static,
+                                          VerifiedIdentityCache* cache = nullptr);
 
 /// Early muxer negotiation (inlined-muxer-negotiation.md): the first entry of the initiator's list that
 /// the responder also lists. std::nullopt when either list is empty or they do not overlap (the caller
