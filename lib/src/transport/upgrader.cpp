@@ -2,6 +2,7 @@
 
 #include "lp2p/codec/noise/handshake.hpp"
 #include "lp2p/codec/yamux/error.hpp"
+#include "lp2p/core/copy.hpp"
 #include "lp2p/core/read_size.hpp"
 #include "lp2p/io/error.hpp"
 #include "lp2p/log.hpp"
@@ -31,7 +32,7 @@ class NoiseStream final : public io::ByteStream {
       // valid because dec_ is not touched until it is drained), so no copy into a buffer of our own.
       if (!pending_.empty()) {
         const std::size_t n = std::min(buf.size(), pending_.size());
-        std::memcpy(buf.data(), pending_.data(), n);
+        copy_bytes(buf.data(), pending_.data(), n);
         pending_ = pending_.subspan(n);
         co_return n;
       }
