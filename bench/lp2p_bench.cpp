@@ -15,6 +15,8 @@
 //              one lp2p stream is compared with.
 //  throughput  lp2p <-> lp2p, two Hosts on two threads (one io_context each), one connection, one
 //              /perf/1.0.0 stream per transfer: upload B bytes, then download B bytes, R times.
+//              LP2P_BENCH_DIRECTION=up (or down) runs only that direction and skips the ceiling runs in
+//              between, so that a profile (perf record) of the process holds nothing else.
 //  dial        time from Host::dial to the first byte back on a new connection (one client Host that
 //              closes each connection after its sample, so every dial makes a new one): dial, open a
 //              /perf/1.0.0 stream, ask for one byte, half-close, read it. Median and p90 over N
@@ -539,6 +541,8 @@ double process_cpu_seconds() {
 
 void bench_throughput(const Options& o) {
   progress(fmt("lp2p throughput: %llu MiB up and down, %d times", static_cast<unsigned long long>(o.bytes / mib), o.repeat));
+  const char* only = std::getenv("LP2P_BENCH_DIRECTION");  // "up", "down" or unset (both)
+  const std::string direction = only ? only : "";
   Server server;
   Loop client;
   // The ceiling is measured again between the lp2p runs (and from the client's thread while its loop
@@ -550,8 +554,9 @@ void bench_throughput(const Options& o) {
     if (auto w = co_await perf::run(*h, c->peer, 16 * mib, 16 * mib); !w)  // warm-up
       throw std::runtime_error("perf: " + w.error().message());
     for (int r = 0; r < o.repeat; ++r) {
-      noise_tcp(o.bytes);
+      if (direction.empty()) noise_tcp(o.bytes);
       for (const bool up : {true, false}) {
+        if (!direction.empty() && direction != (up ? "up" : "down")) continue;
         auto res = co_await perf::run(*h, c->peer, up ? o.bytes : 0, up ? 0 : o.bytes);
         if (!res) throw std::runtime_error("perf: " + res.error().message());
         const double secs = res->elapsed.count();

@@ -1,5 +1,6 @@
 #include "host/muxed_connection.hpp"
 
+#include "lp2p/core/read_size.hpp"
 #include "lp2p/io/error.hpp"
 #include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
@@ -223,8 +224,11 @@ asio::awaitable<void> MuxedConnection::run() {
 }
 
 asio::awaitable<void> MuxedConnection::read_loop() {
-  // Not zero-filled: a short-lived connection would spend more on clearing it than on its traffic.
-  constexpr std::size_t buf_size = 64 * 1024;
+  // Starts small (an idle connection keeps it for its whole life) and doubles up to 64 KiB while reads
+  // fill it (bulk data). Not zero-filled: a short-lived connection would spend more on clearing it than
+  // on its traffic.
+  ReadSize read_size;
+  std::size_t buf_size = read_size.size();
   auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
   if (hold_reads_) (void)co_await first_write_done_.wait();
   while (!session_.closed()) {
@@ -240,6 +244,10 @@ asio::awaitable<void> MuxedConnection::read_loop() {
     }
     session_.on_bytes(now(), BytesView(buf.get(), *r));
     drain();
+    if (read_size.on_read(buf_size, *r)) {  // the session copied the bytes: the old buffer can go
+      buf_size = read_size.size();
+      buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
+    }
   }
   finished_ = true;
   output_ready_.notify();

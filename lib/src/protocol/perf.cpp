@@ -1,6 +1,7 @@
 #include "lp2p/protocol/perf.hpp"
 
 #include "lp2p/codec/perf/header.hpp"
+#include "lp2p/core/read_size.hpp"
 #include "lp2p/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,16 +30,28 @@ asio::awaitable<void> handle(Stream s) {
     got += *n;
   }
   std::uint64_t to_send = decoded->download_bytes;
-  // Not zero-filled up front: a stream that sends a byte or two must not clear 64 KiB first.
-  auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(chunk);
+  // Sized by what arrives and what is asked for: a stream that sends or asks for a byte or two must not
+  // allocate (or clear) 64 KiB. Not zero-filled up front.
+  ReadSize read_size;
+  std::size_t size = read_size.size();
+  auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(size);
   for (;;) {  // discard the upload until EOF
-    auto n = co_await s.read_some(std::span<std::uint8_t>(buf.get(), chunk));
+    auto n = co_await s.read_some(std::span<std::uint8_t>(buf.get(), size));
     if (!n) {
       if (n.error() != asio::error::eof) co_return;
       break;
     }
+    if (read_size.on_read(size, *n)) {
+      size = read_size.size();
+      buf = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    }
   }
-  std::fill_n(buf.get(), static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk)), 0);
+  const auto out = static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk));
+  if (out > size) {
+    size = out;
+    buf = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+  }
+  std::fill_n(buf.get(), out, 0);
   while (to_send > 0) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(to_send, chunk));
     if (!co_await s.write(BytesView(buf.get(), n))) co_return;

@@ -2,6 +2,8 @@
 
 #include "lp2p/codec/noise/handshake.hpp"
 #include "lp2p/codec/yamux/error.hpp"
+#include "lp2p/core/copy.hpp"
+#include "lp2p/core/read_size.hpp"
 #include "lp2p/io/error.hpp"
 #include "lp2p/log.hpp"
 #include "transport/negotiate.hpp"
@@ -26,26 +28,23 @@ class NoiseStream final : public io::ByteStream {
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
     if (buf.empty()) co_return std::size_t{0};
     for (;;) {
-      if (plain_pos_ < plain_.size()) {
-        const std::size_t n = std::min(buf.size(), plain_.size() - plain_pos_);
-        std::memcpy(buf.data(), plain_.data() + plain_pos_, n);
-        plain_pos_ += n;
+      // The rest of a frame larger than the caller's buffer: still in the Decrypter's buffer (the view stays
+      // valid because dec_ is not touched until it is drained), so no copy into a buffer of our own.
+      if (!pending_.empty()) {
+        const std::size_t n = std::min(buf.size(), pending_.size());
+        copy_bytes(buf.data(), pending_.data(), n);
+        pending_ = pending_.subspan(n);
         co_return n;
       }
       auto next = dec_.next_plaintext_view();
       if (!next) co_return next.error();
       if (*next) {
-        auto view = **next;
-        if (view.empty()) continue;  // an empty frame carries nothing
-        if (view.size() <= buf.size()) {
-          std::memcpy(buf.data(), view.data(), view.size());
-          co_return view.size();
-        }
-        plain_.assign(view.begin(), view.end());
-        plain_pos_ = 0;
+        pending_ = **next;  // an empty frame carries nothing: the loop reads on
         continue;
       }
-      auto space = dec_.prepare(std::max<std::size_t>(dec_.bytes_needed(), 64 * 1024));
+      // At least the rest of the current frame (up to 65537 bytes, whatever read_size_ is), else the
+      // adaptive read size: small for a connection that only sees small frames, 64 KiB once reads fill it.
+      auto space = dec_.prepare(std::max(dec_.bytes_needed(), read_size_.size()));
       auto r = co_await inner_->read_some(space);
       if (!r) {
         dec_.commit(0);
@@ -54,6 +53,7 @@ class NoiseStream final : public io::ByteStream {
         co_return r.error();
       }
       dec_.commit(*r);
+      read_size_.on_read(space.size(), *r);
     }
   }
 
@@ -76,8 +76,8 @@ class NoiseStream final : public io::ByteStream {
   io::StreamPtr inner_;
   noise::Encrypter enc_;
   noise::Decrypter dec_;
-  Bytes plain_;
-  std::size_t plain_pos_ = 0;
+  BytesView pending_;  ///< undelivered plaintext of the last frame, inside dec_'s buffer
+  ReadSize read_size_;
   Bytes wbuf_;
 };
 

@@ -1,4 +1,5 @@
 #include "lp2p/codec/noise/transport_framing.hpp"
+#include "lp2p/core/read_size.hpp"
 
 #include "test_util.hpp"
 
@@ -256,4 +257,56 @@ TEST_CASE("noise transport round-trips random chunkings", "[noise][framing][prop
     CHECK(got == sent);
     CHECK(dec.buffered() == 0);
   }
+}
+
+// NoiseStream's read loop, sans-IO: read max(bytes_needed(), ReadSize::size()) into prepare(), commit what
+// "the socket" delivered, report it to the ReadSize. Frames of up to 65535 bytes must decode although the
+// read size starts at 8 KiB; the read size reaches 64 KiB only while reads come back full.
+TEST_CASE("noise Decrypter with an adaptive read size decodes 65535-byte frames", "[noise][framing][limit]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  auto [enc, dec] = channel();
+  Bytes sent, wire;
+  for (int w = 0; w < 20; ++w) {
+    Bytes msg(w % 4 == 0 ? rng() % 100 : rng() % 200000);  // small frames and runs of full 65535-byte ones
+    for (auto& b : msg) b = static_cast<std::uint8_t>(rng());
+    NOISE_OK(enc.encrypt(msg, wire));
+    sent.insert(sent.end(), msg.begin(), msg.end());
+  }
+  ReadSize rs;
+  std::size_t max_read = 0, pos = 0;
+  Bytes got;
+  while (pos < wire.size()) {
+    const std::size_t arrived = std::min<std::size_t>(wire.size() - pos, rng() % 2 ? 1 + rng() % 3000 : 1 << 20);
+    auto space = dec.prepare(std::max(dec.bytes_needed(), rs.size()));
+    const std::size_t n = std::min(space.size(), arrived);
+    std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(pos), n, space.begin());
+    dec.commit(n);
+    pos += n;
+    rs.on_read(space.size(), n);
+    max_read = std::max(max_read, space.size());
+    auto part = drain(dec);
+    got.insert(got.end(), part.begin(), part.end());
+  }
+  CHECK(got == sent);
+  CHECK(dec.buffered() == 0);
+  CHECK(rs.size() <= 64 * 1024);
+  CHECK(max_read <= frame_header_size + max_message_size);  // bytes_needed() of one frame at most
+}
+
+TEST_CASE("noise Decrypter with an adaptive read size: small frames keep the read small", "[noise][framing]") {
+  auto [enc, dec] = channel();
+  ReadSize rs;
+  for (int i = 0; i < 100; ++i) {
+    Bytes wire;
+    NOISE_OK(enc.encrypt(pattern(100), wire));  // e.g. a keep-alive: one small frame per read
+    auto space = dec.prepare(std::max(dec.bytes_needed(), rs.size()));
+    REQUIRE(space.size() >= wire.size());
+    std::copy(wire.begin(), wire.end(), space.begin());
+    dec.commit(wire.size());
+    CHECK_FALSE(rs.on_read(space.size(), wire.size()));
+    CHECK(drain(dec) == pattern(100));
+  }
+  CHECK(rs.size() == ReadSize::default_initial);
 }

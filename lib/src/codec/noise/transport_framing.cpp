@@ -1,5 +1,7 @@
 #include "lp2p/codec/noise/transport_framing.hpp"
 
+#include "lp2p/core/copy.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -30,7 +32,10 @@ FrameBuffer::FrameBuffer(std::size_t max_frame) noexcept : max_frame_(std::min(m
 void FrameBuffer::compact() {
   if (start_ == 0) return;
   const std::size_t live = end_ - start_;
-  if (live) std::memmove(buf_.data(), buf_.data() + start_, live);
+  // Usually a partial frame much shorter than what was consumed before it: no overlap, so a copy that
+  // avoids the slow rep-movsb case (lp2p/core/copy.hpp).
+  if (live <= start_) copy_bytes(buf_.data(), buf_.data() + start_, live);
+  else std::memmove(buf_.data(), buf_.data() + start_, live);
   start_ = 0;
   end_ = live;
 }

@@ -1,5 +1,7 @@
 #include "lp2p/codec/yamux/session.hpp"
 
+#include "lp2p/core/copy.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -17,15 +19,17 @@ class ByteQueue {
   std::size_t size() const noexcept { return data_.size() - head_; }
   bool empty() const noexcept { return size() == 0; }
   BytesView view() const noexcept { return BytesView(data_).subspan(head_); }
-  void append(BytesView b) { data_.insert(data_.end(), b.begin(), b.end()); }
-  void append(const std::uint8_t* p, std::size_t n) { data_.insert(data_.end(), p, p + n); }
+  void append(BytesView b) { append_bytes(data_, b.data(), b.size()); }
+  void append(const std::uint8_t* p, std::size_t n) { append_bytes(data_, p, n); }
   void consume(std::size_t n) noexcept {
     head_ += std::min(n, size());
     if (head_ == data_.size()) {
       data_.clear();
       head_ = 0;
     } else if (head_ >= 64 * 1024 && head_ * 2 >= data_.size()) {
-      data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(head_));
+      // What is left is at most head_ bytes long: moving it to the front overlaps nothing.
+      copy_bytes(data_.data(), data_.data() + head_, size());
+      data_.resize(size());
       head_ = 0;
     }
   }
@@ -43,7 +47,7 @@ class ByteQueue {
   }
   std::size_t pop(std::span<std::uint8_t> out) noexcept {
     const std::size_t n = std::min(out.size(), size());
-    if (n > 0) std::memcpy(out.data(), data_.data() + head_, n);
+    copy_bytes(out.data(), data_.data() + head_, n);
     consume(n);
     return n;
   }

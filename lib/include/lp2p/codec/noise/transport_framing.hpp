@@ -64,8 +64,8 @@ class FrameBuffer {
  private:
   void compact();
 
-  /// Allocates without value-initialising: growing the buffer (64 KiB on a connection's first read)
-  /// must not zero-fill memory that a socket read overwrites anyway.
+  /// Allocates without value-initialising: growing the buffer (to a whole 65537-byte frame, or to
+  /// NoiseStream's read size of up to 64 KiB) must not zero-fill memory that a socket read overwrites.
   template <class T>
   struct NoInitAllocator : std::allocator<T> {
     template <class U>
