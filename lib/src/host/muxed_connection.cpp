@@ -232,7 +232,7 @@ asio::awaitable<void> MuxedConnection::read_loop() {
   auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
   if (hold_reads_) (void)co_await first_write_done_.wait();
   while (!session_.closed()) {
-    auto r = co_await transport_->read_some(std::span<std::uint8_t>(buf.get(), buf_size));
+    auto r = co_await io::skip_passthrough(*transport_).read_some(std::span<std::uint8_t>(buf.get(), buf_size));
     if (!r) {
       if (!session_.closed()) {
         if (closing_ && !error_) error_ = yamux::error::session_closed;
@@ -294,7 +294,7 @@ asio::awaitable<void> MuxedConnection::write_loop() {
     // Take the bytes (a swap of buffers, no copy): the session keeps queueing while the write is pending.
     session_.take_output(write_buffer_);
     drain();
-    auto r = co_await transport_->write_all(write_buffer_);
+    auto r = co_await io::skip_passthrough(*transport_).write_all(write_buffer_);
     first_write_done_.notify();
     if (!r) {
       if (!error_) error_ = r.error();

@@ -18,12 +18,12 @@ Stream::~Stream() = default;
 
 asio::awaitable<result<std::size_t>> Stream::read_some(std::span<std::uint8_t> buffer) {
   if (!io_) co_return error_code(io::error::closed);
-  co_return co_await io_->read_some(buffer);
+  co_return co_await io::skip_passthrough(*io_).read_some(buffer);
 }
 
 asio::awaitable<result<void>> Stream::write(BytesView data) {
   if (!io_) co_return error_code(io::error::closed);
-  co_return co_await io_->write_all(data);
+  co_return co_await io::skip_passthrough(*io_).write_all(data);
 }
 
 asio::awaitable<result<void>> Stream::close_write() {
@@ -47,7 +47,7 @@ void Stream::initiate_read(asio::any_completion_handler<void(error_code, std::si
   }
   std::span<std::uint8_t> span(static_cast<std::uint8_t*>(buffer.data()), buffer.size());
   // Wrapped in a lambda: Boost 1.81 cannot hand an any_completion_handler to co_spawn directly.
-  asio::co_spawn(io->executor(), io->read_some(span),
+  asio::co_spawn(io->executor(), io::skip_passthrough(*io).read_some(span),
                  [h = std::move(handler)](std::exception_ptr e, result<std::size_t> r) mutable {
                    if (e) return std::move(h)(error_code(asio::error::fault), 0);
                    if (!r) return std::move(h)(r.error(), 0);
@@ -64,7 +64,7 @@ void Stream::initiate_write(asio::any_completion_handler<void(error_code, std::s
     return;
   }
   BytesView data(static_cast<const std::uint8_t*>(buffer.data()), buffer.size());
-  asio::co_spawn(io->executor(), io->write_all(data),
+  asio::co_spawn(io->executor(), io::skip_passthrough(*io).write_all(data),
                  [h = std::move(handler), n = buffer.size()](std::exception_ptr e, result<void> r) mutable {
                    if (e) return std::move(h)(error_code(asio::error::fault), 0);
                    if (!r) return std::move(h)(r.error(), 0);

@@ -84,6 +84,9 @@ class LazyDialerStream final : public io::ByteStream {
   void close() noexcept override { inner_->close(); }
   void abort() noexcept override { inner_->abort(); }
   std::string describe() const override { return inner_->describe(); }
+  io::ByteStream* passthrough() noexcept override {
+    return confirmed_ && pos_ >= leftover_.size() ? inner_.get() : nullptr;
+  }
 
  private:
   io::StreamPtr inner_;
@@ -122,6 +125,7 @@ class WritePrefixStream final : public io::ByteStream {
   // 4-tuple for minutes and block the next hole punch from the same ports.
   void abort() noexcept override { inner_->abort(); }
   std::string describe() const override { return inner_->describe(); }
+  io::ByteStream* passthrough() noexcept override { return prefix_.empty() ? inner_.get() : nullptr; }
 
  private:
   asio::awaitable<result<void>> flush_prefix() {

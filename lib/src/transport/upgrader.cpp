@@ -45,7 +45,7 @@ class NoiseStream final : public io::ByteStream {
       // At least the rest of the current frame (up to 65537 bytes, whatever read_size_ is), else the
       // adaptive read size: small for a connection that only sees small frames, 64 KiB once reads fill it.
       auto space = dec_.prepare(std::max(dec_.bytes_needed(), read_size_.size()));
-      auto r = co_await inner_->read_some(space);
+      auto r = co_await io::skip_passthrough(*inner_).read_some(space);
       if (!r) {
         dec_.commit(0);
         // A clean EOF in the middle of a frame is a truncated message, not an orderly close.
@@ -64,7 +64,7 @@ class NoiseStream final : public io::ByteStream {
     if (wbuf_.size() < need) wbuf_.resize(need);
     auto n = enc_.encrypt_into(data, std::span<std::uint8_t>(wbuf_.data(), need));
     if (!n) co_return n.error();
-    co_return co_await inner_->write_all(BytesView(wbuf_.data(), *n));
+    co_return co_await io::skip_passthrough(*inner_).write_all(BytesView(wbuf_.data(), *n));
   }
 
   asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <optional>
 #include <stdexcept>
 
 using namespace lp2p;
@@ -82,6 +83,45 @@ TEST_CASE("with_timeout nests: the inner deadline wins when shorter", "[io][time
   auto r = run_coro(ioc, io::with_timeout(io::with_timeout(never(cancelled), 10ms), 2s));
   REQUIRE_ERR(r, io::error::timeout);
   CHECK(cancelled);
+}
+
+TEST_CASE("with_timeout nests: the outer deadline wins when shorter", "[io][timeout]") {
+  asio::io_context ioc;
+  bool cancelled = false;
+  auto r = run_coro(ioc, io::with_timeout(io::with_timeout(never(cancelled), 2s), 10ms));
+  REQUIRE_ERR(r, io::error::timeout);
+  CHECK(cancelled);  // the outer cancellation reached the operation through the inner deadline
+}
+
+TEST_CASE("with_timeout: the inner call sees its caller's cancellation as operation_aborted",
+          "[io][timeout]") {
+  asio::io_context ioc;
+  bool cancelled = false;
+  std::optional<result<int>> inner;
+  auto outer = [&]() -> asio::awaitable<result<int>> {
+    inner = co_await io::with_timeout(never(cancelled), 2s);
+    co_return *inner;
+  };
+  auto r = run_coro(ioc, io::with_timeout(outer(), 10ms));
+  REQUIRE_ERR(r, io::error::timeout);
+  REQUIRE(inner.has_value());
+  CHECK(inner->error() == asio::error::operation_aborted);
+  CHECK(cancelled);
+}
+
+TEST_CASE("with_timeout: many sequential deadlines leave no timer behind", "[io][timeout]") {
+  asio::io_context ioc;
+  int ok = 0;
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 1000; ++i)
+      if (auto r = co_await io::with_timeout(after(0ms, i), 1h); r && *r == i) ++ok;
+  }());
+  CHECK(ok == 1000);
+  // Every deadline timer was cancelled when its operation finished (a pending 1 h timer would keep the
+  // context busy): the context runs out of work at once instead of waiting.
+  ioc.restart();
+  ioc.run_for(std::chrono::milliseconds(500));
+  CHECK(ioc.stopped());
 }
 
 TEST_CASE("sleep_for waits", "[io][timeout]") {

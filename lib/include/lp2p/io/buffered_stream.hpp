@@ -31,6 +31,7 @@ class BufferedStream final : public ByteStream {
     if (inner_) inner_->abort();
   }
   std::string describe() const override;
+  ByteStream* passthrough() noexcept override { return inner_ && buffered() == 0 ? inner_.get() : nullptr; }
 
  private:
   StreamPtr inner_;

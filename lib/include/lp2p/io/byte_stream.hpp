@@ -64,8 +64,24 @@ class ByteStream {
 
   /// Human-readable description for logs, e.g. "tcp 127.0.0.1:50000->127.0.0.1:4001".
   virtual std::string describe() const;
+
+  /// A wrapper whose work is done for now (nothing buffered to hand out, nothing held back to send,
+  /// nothing left to check) returns the stream it forwards to; otherwise null. A connection's transport
+  /// is a stack of such wrappers (multistream leftovers, held-back proposals, the lazy dialer's echo
+  /// check) that are pure forwarders once the handshake is over, yet each read and write would still pass
+  /// through every one of them (a coroutine frame each, most too large for Asio's frame cache). Owners
+  /// that read and write a lot call through skip_passthrough() instead. Ask again before every call:
+  /// the answer can change (BufferedStream::unread). The returned stream is owned by this one.
+  virtual ByteStream* passthrough() noexcept { return nullptr; }
 };
 
 using StreamPtr = std::unique_ptr<ByteStream>;
+
+/// The first stream of the chain below `s` (or `s` itself) that is not a finished pass-through wrapper.
+inline ByteStream& skip_passthrough(ByteStream& s) noexcept {
+  ByteStream* p = &s;
+  while (ByteStream* next = p->passthrough()) p = next;
+  return *p;
+}
 
 }  // namespace lp2p::io

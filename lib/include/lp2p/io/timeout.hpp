@@ -1,9 +1,8 @@
 // Deadlines for coroutines (STYLE.md §7.4: "every network co_await goes through with_timeout"; §6: Boost
-// 1.81 has no cancel_after, so a deadline is a steady_timer raced against the operation with
-// awaitable_operators' `||`, which cancels the loser).
+// 1.81 has no cancel_after, so a deadline is a steady_timer whose expiry cancels the operation through
+// its cancellation slot).
 //
-// The template here only adapts the value type; the race itself (awaitable_operators, parallel_group)
-// is compiled once in timeout.cpp.
+// The template here only adapts the value type; the race itself is compiled once in timeout.cpp.
 #pragma once
 
 #include "lp2p/io/error.hpp"
@@ -20,7 +19,7 @@ namespace asio = boost::asio;
 
 namespace detail {
 enum class RaceOutcome { finished, timed_out, cancelled };
-/// Runs `op` and a timer of `d` concurrently; the first to finish cancels the other.
+/// Runs `op` with a timer of `d` that cancels it; also forwards the caller's own cancellation to it.
 asio::awaitable<RaceOutcome> race_deadline(asio::awaitable<void> op, std::chrono::steady_clock::duration d);
 
 template <class T>
