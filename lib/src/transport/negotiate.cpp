@@ -25,7 +25,9 @@ asio::awaitable<result<void>> flush(io::ByteStream& s, Engine& engine) {
 /// `keep_final`, the replies queued by a successful outcome stay in the engine for the caller.
 template <class Engine>
 asio::awaitable<result<void>> run_engine(io::ByteStream& s, Engine& engine, bool keep_final = false) {
-  std::uint8_t buf[1024];
+  // Small: negotiation messages are tens of bytes, and it keeps this coroutine's frame within Asio's
+  // frame cache (1,020 bytes; a larger frame is a trip to malloc's slow path for every stream).
+  std::uint8_t buf[256];
   for (;;) {
     if (keep_final && engine.outcome() && engine.outcome()->ok()) co_return result<void>{};
     if (auto w = co_await flush(s, engine); !w) co_return w.error();
@@ -56,11 +58,15 @@ class LazyDialerStream final : public io::ByteStream {
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
     if (buf.empty()) co_return std::size_t{0};
     if (!confirmed_) {
-      std::uint8_t tmp[1024];
+      // The caller's buffer is the scratch space (the dialer copies what it is fed, and keeps what
+      // follows the echo as leftover, handed out below), unless it is tiny (a varint read one byte at a
+      // time). A 1 KiB buffer here made this frame too large for Asio's frame cache (1,020 bytes).
+      std::uint8_t small[64];
+      const std::span<std::uint8_t> scratch = buf.size() >= sizeof small ? buf : std::span<std::uint8_t>(small);
       while (!dialer_.outcome()) {
-        auto r = co_await inner_->read_some(tmp);
+        auto r = co_await inner_->read_some(scratch);
         if (!r) co_return r.error();
-        dialer_.on_bytes(BytesView(tmp, *r));
+        dialer_.on_bytes(BytesView(scratch.data(), *r));
       }
       if (!dialer_.outcome()->ok()) co_return dialer_.outcome()->error;
       confirmed_ = true;
