@@ -160,11 +160,17 @@ for r in [r for r in lp if r.get('bench') == 'conn_rate']:
     best = max(best, r['per_s'])
     fails = f' ({r["failed"]} failed)' if r['failed'] else ''
     jfails = f' ({j["failed"]} failed)' if j and j['failed'] else ''
-    print(f'| new connections/s, one stream each, {r["concurrency"]} at a time | {f(r["per_s"], 0)}{fails} | {f(j["per_s"], 0) if j else "–"}{jfails} | | {f(r["per_s"] / j["per_s"]) + "×" if j else "–"} | ≥ 2,000/s | {yes(r["per_s"] >= 2000)} |')
+    threads = r.get('client_threads', 1)
+    where = '' if threads == 1 else f', workers on {threads} client threads'
+    print(f'| new connections/s, one stream each, {r["concurrency"]} at a time{where} | {f(r["per_s"], 0)}{fails} | {f(j["per_s"], 0) if j else "–"}{jfails} | | {f(r["per_s"] / j["per_s"]) + "×" if j else "–"} | ≥ 2,000/s | {yes(r["per_s"] >= 2000)} |')
 cpu = [r['cpu_us_per_conn'] for r in lp if r.get('bench') == 'conn_rate' and 'cpu_us_per_conn' in r]
 if cpu:
     c = min(cpu)
     print(f'| CPU per connection, both ends, µs (best of the rates above) | {f(c, 0)} | | | | → {f(2e6 / c, 0)}/s on 2 idle cores | |')
+floor = [r for r in lp if r.get('bench') == 'conn_rate_floor']
+if floor:
+    fr = max(floor, key=lambda r: r['per_s'])
+    print(f'| floor: the same exchange over plain TCP sockets (no Noise, no yamux), {fr["concurrency"]} at a time, conn/s and CPU µs per connection | {f(fr["per_s"], 0)} ({f(fr["cpu_us_per_conn"], 0)} µs) | | | | | |')
 rts = {r.get('lazy', True): r for r in lp if r.get('bench') == 'round_trips'}
 jr = one(jsr, 'dial_latency')
 rtt = 2 * delay
