@@ -5,6 +5,7 @@
 #include "lp2p/io/memory_pipe.hpp"
 #include "support/check.hpp"
 #include "support/run_coro.hpp"
+#include "support/upgrade_both.hpp"
 #include "transport/negotiate.hpp"
 #include "transport/upgrader.hpp"
 
@@ -55,14 +56,7 @@ void echo_over_pipe(io::MemoryPipeOptions options, std::size_t data_size, std::s
   run_coro(ioc, [&]() -> asio::awaitable<void> {
     transport::UpgradeParams pa{&ka, transport::UpgradeRole::initiator, kb.public_key().peer_id(), {}};
     transport::UpgradeParams pb{&kb, transport::UpgradeRole::responder, std::nullopt, {}};
-    // The dialer's Noise message 3 and /yamux proposal go out with its muxer's first write, so its muxer
-    // runs as soon as its upgrade returns (as the Host does); the listener's upgrade waits for them.
-    auto dial = [&]() -> asio::awaitable<result<transport::Upgraded>> {
-      auto u = co_await transport::upgrade(std::move(a), pa, nullptr);
-      if (u) asio::co_spawn(ioc, u->mux->run(), asio::detached);
-      co_return u;
-    };
-    auto both = co_await (dial() && transport::upgrade(std::move(b), pb, nullptr));
+    auto both = co_await test::upgrade_both(std::move(a), pa, std::move(b), pb);  // the dialer's muxer runs
     auto& ua = std::get<0>(both);
     auto& ub = std::get<1>(both);
     REQUIRE_OK(ua);

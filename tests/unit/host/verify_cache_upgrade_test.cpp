@@ -5,6 +5,7 @@
 #include "lp2p/io/memory_pipe.hpp"
 #include "support/check.hpp"
 #include "support/run_coro.hpp"
+#include "support/upgrade_both.hpp"
 #include "transport/upgrader.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -31,13 +32,7 @@ TEST_CASE("upgrades share the verified-identity cache through UpgradeParams", "[
     auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{64, 64 * 1024, std::nullopt});
     bool ok = false;
     run_coro(ioc, [&, a = std::move(a), b = std::move(b)]() mutable -> asio::awaitable<void> {
-      // The dialer's last handshake bytes leave with its muxer's first write: run it as soon as it exists.
-      auto dial = [&]() -> asio::awaitable<result<transport::Upgraded>> {
-        auto u = co_await transport::upgrade(std::move(a), pa, nullptr);
-        if (u) asio::co_spawn(ioc, u->mux->run(), asio::detached);
-        co_return u;
-      };
-      auto both = co_await (dial() && transport::upgrade(std::move(b), pb, nullptr));
+      auto both = co_await test::upgrade_both(std::move(a), pa, std::move(b), pb);  // the dialer's muxer runs
       auto& ua = std::get<0>(both);
       auto& ub = std::get<1>(both);
       REQUIRE_OK(ua);

@@ -6,27 +6,11 @@
 
 using namespace lp2p;
 using namespace lp2p::noise;
+using noise_test::complete;
+using noise_test::pump;
+using noise_test::run;
 
 namespace {
-
-// Moves all pending output of `from` into `to`, in chunks of `chunk` bytes.
-result<void> pump(Handshake& from, Handshake& to, std::size_t chunk = 1 << 20) {
-  const Bytes out = from.take_output();
-  for (std::size_t pos = 0; pos < out.size(); pos += chunk) {
-    auto r = to.on_bytes(BytesView(out).subspan(pos, std::min(chunk, out.size() - pos)));
-    if (!r) return r;
-  }
-  return {};
-}
-
-// Runs a handshake to completion (or the first error), alternating directions.
-result<void> run(Handshake& init, Handshake& resp, std::size_t chunk = 1 << 20) {
-  for (int i = 0; i < 4 && !(init.finished() && resp.finished()); ++i) {
-    if (auto r = pump(init, resp, chunk); !r) return r;
-    if (auto r = pump(resp, init, chunk); !r) return r;
-  }
-  return {};
-}
 
 PeerId peer_of(const Keypair& k) { return PeerId::from_encoded_public_key(k.public_key().encode_protobuf()); }
 
@@ -247,14 +231,8 @@ TEST_CASE("noise libp2p handshakes succeed for random chunkings", "[noise][hands
   for (int iter = 0; iter < 20; ++iter) {
     Handshake init(Role::initiator, Keypair::generate_ed25519());
     Handshake resp(Role::responder, Keypair::generate_ed25519());
-    NOISE_OK(run(init, resp, 1 + rng() % 200));
-    REQUIRE(init.finished());
-    REQUIRE(resp.finished());
-    auto a = init.finish();
-    auto b = resp.finish();
-    REQUIRE_OK(a);
-    REQUIRE_OK(b);
-    CHECK(a->handshake_hash == b->handshake_hash);
+    auto both = complete(init, resp, 1 + rng() % 200);
+    CHECK(both.initiator.handshake_hash == both.responder.handshake_hash);
   }
 }
 
@@ -287,19 +265,14 @@ TEST_CASE("noise signed static key is made once and shared by many handshakes", 
     if (we_initiate) cfg.expected_peer = peer_of(resp_id);
     Handshake ours(we_initiate ? Role::initiator : Role::responder, local, cfg);
     Handshake theirs(we_initiate ? Role::responder : Role::initiator, resp_id);
-    if (we_initiate) NOISE_OK(run(ours, theirs));
-    else NOISE_OK(run(theirs, ours));
-    REQUIRE(ours.finished());
-    REQUIRE(theirs.finished());
-    auto a = ours.finish();
-    auto b = theirs.finish();
-    REQUIRE_OK(a);
-    REQUIRE_OK(b);
-    CHECK(a->remote_peer == peer_of(resp_id));
-    CHECK(b->remote_peer == peer_of(init_id));
-    CHECK(b->remote_key == init_id.public_key());
-    CHECK(a->handshake_hash == b->handshake_hash);
-    hashes.push_back(a->handshake_hash);
+    const auto both = we_initiate ? complete(ours, theirs) : complete(theirs, ours);
+    const auto& a = we_initiate ? both.initiator : both.responder;  // ours
+    const auto& b = we_initiate ? both.responder : both.initiator;  // theirs
+    CHECK(a.remote_peer == peer_of(resp_id));
+    CHECK(b.remote_peer == peer_of(init_id));
+    CHECK(b.remote_key == init_id.public_key());
+    CHECK(a.handshake_hash == b.handshake_hash);
+    hashes.push_back(a.handshake_hash);
   }
   CHECK(hashes[0] != hashes[1]);
   CHECK(hashes[1] != hashes[2]);

@@ -10,6 +10,8 @@
 
 using namespace lp2p;
 using namespace lp2p::noise;
+using noise_test::complete;
+using noise_test::run;
 
 namespace {
 
@@ -19,20 +21,6 @@ Digest digest_n(const VerifiedIdentityCache& c, std::uint32_t n) {
   const Bytes key{0x08, 0x01, static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
                   static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
   return c.digest(key, Bytes(32, 7), Bytes(64, 9));
-}
-
-result<void> pump(Handshake& from, Handshake& to) {
-  const Bytes out = from.take_output();
-  if (out.empty()) return {};
-  return to.on_bytes(out);
-}
-
-result<void> run(Handshake& init, Handshake& resp) {
-  for (int i = 0; i < 4 && !(init.finished() && resp.finished()); ++i) {
-    if (auto r = pump(init, resp); !r) return r;
-    if (auto r = pump(resp, init); !r) return r;
-  }
-  return {};
 }
 
 PeerId peer_of(const Keypair& k) { return k.public_key().peer_id(); }
@@ -239,21 +227,17 @@ TEST_CASE("noise handshake: a second handshake between the same static keys hits
     INFO("round " << round);
     Handshake init(Role::initiator, init_static, icfg);
     Handshake resp(Role::responder, resp_static, rcfg);
-    NOISE_OK(run(init, resp));
-    REQUIRE(init.finished());
-    REQUIRE(resp.finished());
-    auto a = init.finish();
-    auto b = resp.finish();
-    REQUIRE_OK(a);
-    REQUIRE_OK(b);
-    CHECK(a->remote_peer == peer_of(resp_id));
-    CHECK(a->remote_key == resp_id.public_key());
-    CHECK(b->remote_peer == peer_of(init_id));
+    auto both = complete(init, resp);
+    auto& a = both.initiator;
+    auto& b = both.responder;
+    CHECK(a.remote_peer == peer_of(resp_id));
+    CHECK(a.remote_key == resp_id.public_key());
+    CHECK(b.remote_peer == peer_of(init_id));
     // The channel works after a hit as after a verification.
     Bytes wire;
-    NOISE_OK(a->encrypter.encrypt(to_bytes("hello"), wire));
-    b->decrypter.feed(wire);
-    auto f = b->decrypter.next_plaintext();
+    NOISE_OK(a.encrypter.encrypt(to_bytes("hello"), wire));
+    b.decrypter.feed(wire);
+    auto f = b.decrypter.next_plaintext();
     REQUIRE_OK(f);
     REQUIRE(f->has_value());
     CHECK(**f == to_bytes("hello"));
