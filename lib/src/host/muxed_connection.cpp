@@ -11,6 +11,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
+
 namespace lp2p::host_detail {
 
 using namespace boost::asio::experimental::awaitable_operators;
@@ -262,15 +264,20 @@ asio::awaitable<void> MuxedConnection::gather_output() {
   // after being idle, step aside until a few passes of the scheduler's queue add nothing (at most
   // max_passes): the other coroutines that are ready add theirs, and nothing waits on the network. A
   // reply is often several hops behind (a spawn, a negotiation's completion, the handler), so one quiet
-  // pass is not yet the end. A pass costs one post, far less than the send it saves.
+  // pass is not yet the end. A pass costs one post, far less than the send it saves. On a busy loop a
+  // pass is a trip through every ready handler, so gathering also stops after max_wait: the batch must
+  // not wait on other connections' work for longer than a loopback round trip.
   constexpr int max_passes = 32;
   constexpr int quiet_passes = 3;
+  constexpr auto max_wait = std::chrono::microseconds(200);
+  const auto start = std::chrono::steady_clock::now();
   int quiet = 0;
   for (int pass = 0; pass < max_passes && quiet < quiet_passes; ++pass) {
     const auto before = session_.pending_output().size();
     co_await asio::post(executor_, asio::use_awaitable);
     if (session_.closed() || finished_) break;
     quiet = session_.pending_output().size() == before ? quiet + 1 : 0;
+    if (std::chrono::steady_clock::now() - start >= max_wait) break;
   }
 }
 
