@@ -23,7 +23,8 @@
 //              connections after a warm-up. Lazy stream negotiation unless LP2P_BENCH_EAGER=1.
 //  rate        the same, back to back: new connections per second, one stream each, with 1..K of them
 //              in flight at once (one client Host per worker), and the process CPU time per connection
-//              (both ends).
+//              (both ends), and how busy the server thread and the client thread(s) were (CPU time of
+//              each thread over the elapsed time: a thread below 100% waited for the other).
 //  rate2       the same with the workers spread over two client threads (three threads on two cores):
 //              one client thread cannot keep both cores busy (see bench_rate).
 //  rate_floor  the same exchange over plain Asio TCP sockets (no Noise, no yamux): the kernel's and
@@ -599,6 +600,15 @@ void bench_dial(const Options& o) {
            lazy ? "true" : "false", o.dials, summary(a).c_str(), summary(b).c_str(), summary(c).c_str()));
 }
 
+/// CPU time of the thread running `loop`, in seconds (read on that thread).
+double loop_cpu_seconds(Loop& loop) {
+  return asio::post(loop.ioc, asio::use_future([] {
+           timespec ts{};
+           ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+           return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+         })).get();
+}
+
 /// `client_loops` client threads (workers spread over them round-robin) against the one server thread.
 /// With one, the client side is the bottleneck on this machine: it also pays, in its own softirq
 /// context, for the kernel's loopback processing of everything it sends, including the TCP handshake,
@@ -628,6 +638,9 @@ void bench_rate(const Options& o, int client_loops) {
       co_await h->stop();
     };
     const double cpu0 = process_cpu_seconds();
+    const double server0 = loop_cpu_seconds(server.loop);
+    std::vector<double> client0;
+    for (auto& c : clients) client0.push_back(loop_cpu_seconds(*c));
     const auto start = Clock::now();
     std::vector<std::future<void>> workers;
     for (int w = 0; w < k; ++w) {
@@ -636,13 +649,17 @@ void bench_rate(const Options& o, int client_loops) {
     }
     for (auto& w : workers) w.get();
     const double secs = seconds(Clock::now() - start);
+    // How busy each thread was while the connections ran: a thread below 100% waited for the other.
+    const double server_busy = (loop_cpu_seconds(server.loop) - server0) / secs;
+    double client_busy = 0;
+    for (std::size_t i = 0; i < clients.size(); ++i) client_busy += (loop_cpu_seconds(*clients[i]) - client0[i]) / secs;
     // Let the server finish closing, then charge its CPU too: both ends, per connection.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const double cpu = process_cpu_seconds() - cpu0;
-    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","lazy":%s,"concurrency":%d,"client_threads":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f,"cpu_us_per_conn":%.1f})",
+    emit(fmt(R"({"bench":"conn_rate","impl":"lp2p","lazy":%s,"concurrency":%d,"client_threads":%d,"n":%d,"failed":%d%s,"seconds":%.4f,"per_s":%.1f,"cpu_us_per_conn":%.1f,"server_thread_busy":%.2f,"client_threads_busy":%.2f})",
              lazy ? "true" : "false", k, client_loops, o.conns, failed.load(),
              first_error.empty() ? "" : (R"(,"first_error":")" + first_error + "\"").c_str(), secs,
-             (o.conns - failed.load()) / secs, cpu / o.conns * 1e6));
+             (o.conns - failed.load()) / secs, cpu / o.conns * 1e6, server_busy, client_busy));
   }
 }
 

@@ -162,7 +162,8 @@ for r in [r for r in lp if r.get('bench') == 'conn_rate']:
     jfails = f' ({j["failed"]} failed)' if j and j['failed'] else ''
     threads = r.get('client_threads', 1)
     where = '' if threads == 1 else f', workers on {threads} client threads'
-    print(f'| new connections/s, one stream each, {r["concurrency"]} at a time{where} | {f(r["per_s"], 0)}{fails} | {f(j["per_s"], 0) if j else "–"}{jfails} | | {f(r["per_s"] / j["per_s"]) + "×" if j else "–"} | ≥ 2,000/s | {yes(r["per_s"] >= 2000)} |')
+    busy = f' (threads busy: server {r["server_thread_busy"]:.0%}, client {r["client_threads_busy"]:.0%})' if 'server_thread_busy' in r else ''
+    print(f'| new connections/s, one stream each, {r["concurrency"]} at a time{where} | {f(r["per_s"], 0)}{fails}{busy} | {f(j["per_s"], 0) if j else "–"}{jfails} | | {f(r["per_s"] / j["per_s"]) + "×" if j else "–"} | ≥ 2,000/s | {yes(r["per_s"] >= 2000)} |')
 cpu = [r['cpu_us_per_conn'] for r in lp if r.get('bench') == 'conn_rate' and 'cpu_us_per_conn' in r]
 if cpu:
     c = min(cpu)
