@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <limits>
 
 namespace lp2p::host_detail {
 
@@ -229,24 +230,38 @@ asio::awaitable<void> MuxedConnection::read_loop() {
   // Starts small (an idle connection keeps it for its whole life) and doubles up to 64 KiB while reads
   // fill it (bulk data). Not zero-filled: a short-lived connection would spend more on clearing it than
   // on its traffic.
+  // A transport that holds what it delivers (Noise: the decrypted frames) is read through views, with
+  // no buffer here at all; only another transport needs one.
   ReadSize read_size;
-  std::size_t buf_size = read_size.size();
-  auto buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
+  std::size_t buf_size = 0;
+  std::unique_ptr<std::uint8_t[]> buf;
   if (hold_reads_) (void)co_await first_write_done_.wait();
   while (!session_.closed()) {
-    auto r = co_await io::skip_passthrough(*transport_).read_some(std::span<std::uint8_t>(buf.get(), buf_size));
-    if (!r) {
+    auto& transport = io::skip_passthrough(*transport_);
+    result<BytesView> got = BytesView{};
+    if (transport.supports_read_view()) {
+      got = co_await transport.read_view(std::numeric_limits<std::size_t>::max());
+    } else {
+      if (!buf) {
+        buf_size = read_size.size();
+        buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
+      }
+      auto r = co_await transport.read_some(std::span<std::uint8_t>(buf.get(), buf_size));
+      if (r) got = BytesView(buf.get(), *r);
+      else got = r.error();
+    }
+    if (!got) {
       if (!session_.closed()) {
         if (closing_ && !error_) error_ = yamux::error::session_closed;
-        else if (!error_ && r.error() != asio::error::eof) error_ = r.error();
+        else if (!error_ && got.error() != asio::error::eof) error_ = got.error();
         session_.on_eof(now());
       }
       drain();
       break;
     }
-    session_.on_bytes(now(), BytesView(buf.get(), *r));
+    session_.on_bytes(now(), *got);  // copies what it keeps: the view may go
     drain();
-    if (read_size.on_read(buf_size, *r)) {  // the session copied the bytes: the old buffer can go
+    if (buf && read_size.on_read(buf_size, got->size())) {  // the session copied the bytes: the old buffer can go
       buf_size = read_size.size();
       buf = std::make_unique_for_overwrite<std::uint8_t[]>(buf_size);
     }

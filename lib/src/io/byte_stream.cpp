@@ -2,6 +2,8 @@
 
 #include "lp2p/io/buffered_stream.hpp"
 
+#include <boost/asio/error.hpp>
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -11,6 +13,10 @@ namespace lp2p::io {
 ByteStream::~ByteStream() = default;
 
 std::string ByteStream::describe() const { return "stream"; }
+
+asio::awaitable<result<BytesView>> ByteStream::read_view(std::size_t) {
+  co_return error_code(asio::error::operation_not_supported);
+}
 
 // ---- BufferedStream ------------------------------------------------------------------------------
 

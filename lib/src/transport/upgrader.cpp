@@ -27,14 +27,24 @@ class NoiseStream final : public io::ByteStream {
 
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
     if (buf.empty()) co_return std::size_t{0};
+    auto v = co_await read_view(buf.size());
+    if (!v) co_return v.error();
+    copy_bytes(buf.data(), v->data(), v->size());
+    co_return v->size();
+  }
+
+  // The muxer reads through this: it copies the bytes into its streams' queues anyway, so a copy into a
+  // read buffer of its own first would be one copy of every received byte too many.
+  bool supports_read_view() const noexcept override { return true; }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    if (max == 0) co_return BytesView{};
     for (;;) {
-      // The rest of a frame larger than the caller's buffer: still in the Decrypter's buffer (the view stays
-      // valid because dec_ is not touched until it is drained), so no copy into a buffer of our own.
+      // The rest of a frame not yet handed out is still in the Decrypter's buffer, which is not touched
+      // until it is drained: the view stays valid.
       if (!pending_.empty()) {
-        const std::size_t n = std::min(buf.size(), pending_.size());
-        copy_bytes(buf.data(), pending_.data(), n);
-        pending_ = pending_.subspan(n);
-        co_return n;
+        const BytesView v = pending_.first(std::min(max, pending_.size()));
+        pending_ = pending_.subspan(v.size());
+        co_return v;
       }
       auto next = dec_.next_plaintext_view();
       if (!next) co_return next.error();

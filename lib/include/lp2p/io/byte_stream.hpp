@@ -43,6 +43,13 @@ class ByteStream {
   /// error asio::error::eof. An empty `buf` completes immediately with 0.
   virtual asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) = 0;
 
+  /// Zero-copy reading, for a stream that already holds what it delivers in a buffer of its own (Noise's
+  /// decrypted frames): the next bytes, at most `max`, as a view that stays valid until the next call on
+  /// this stream. Only where supports_read_view() (the default fails with operation_not_supported);
+  /// read_some() and read_view() may be mixed. End of stream is asio::error::eof, as for read_some().
+  virtual bool supports_read_view() const noexcept { return false; }
+  virtual asio::awaitable<result<BytesView>> read_view(std::size_t max);
+
   /// Writes all of `data` (the bytes must stay valid until completion).
   /// @return io::error::write_after_shutdown, io::error::closed, or a transport error.
   virtual asio::awaitable<result<void>> write_all(BytesView data) = 0;
