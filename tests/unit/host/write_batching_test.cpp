@@ -49,15 +49,30 @@ yamux::Config quiet_config() {
   return cfg;
 }
 
+/// A running client-side MuxedConnection over a RecordingStream; aborted at the end of the test.
+struct RecordedMux {
+  asio::io_context ioc;
+  RecordingStream* rec = nullptr;
+  std::shared_ptr<host_detail::MuxedConnection> mux;
+  RecordedMux() {
+    auto transport = std::make_unique<RecordingStream>(ioc.get_executor());
+    rec = transport.get();
+    mux = std::make_shared<host_detail::MuxedConnection>(std::move(transport), yamux::Role::client, quiet_config());
+    asio::co_spawn(ioc, mux->run(), asio::detached);
+  }
+  ~RecordedMux() {
+    mux->abort();
+    ioc.run_for(std::chrono::milliseconds(10));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("muxed connection: streams opened by three coroutines a few turns apart leave in one write",
           "[host][yamux][batching]") {
-  asio::io_context ioc;
-  auto transport = std::make_unique<RecordingStream>(ioc.get_executor());
-  auto* rec = transport.get();
-  auto mux = std::make_shared<host_detail::MuxedConnection>(std::move(transport), yamux::Role::client, quiet_config());
-  asio::co_spawn(ioc, mux->run(), asio::detached);
+  RecordedMux t;
+  auto& ioc = t.ioc;
+  auto& mux = t.mux;
   std::vector<io::StreamPtr> streams;
   const Bytes payload(100, 0x5a);
   for (int i = 0; i < 3; ++i)
@@ -75,19 +90,15 @@ TEST_CASE("muxed connection: streams opened by three coroutines a few turns apar
   ioc.run_for(std::chrono::milliseconds(50));
   REQUIRE(streams.size() == 3);
   // Each stream: a SYN (window update, 12 bytes) and a data frame (12 + 100 bytes).
-  REQUIRE(rec->writes.size() == 1);
-  CHECK(rec->writes[0] == 3 * (12 + 12 + 100));
-  mux->abort();
-  ioc.run_for(std::chrono::milliseconds(10));
+  REQUIRE(t.rec->writes.size() == 1);
+  CHECK(t.rec->writes[0] == 3 * (12 + 12 + 100));
 }
 
 TEST_CASE("muxed connection: a lone frame group is written without waiting for more",
           "[host][yamux][batching]") {
-  asio::io_context ioc;
-  auto transport = std::make_unique<RecordingStream>(ioc.get_executor());
-  auto* rec = transport.get();
-  auto mux = std::make_shared<host_detail::MuxedConnection>(std::move(transport), yamux::Role::client, quiet_config());
-  asio::co_spawn(ioc, mux->run(), asio::detached);
+  RecordedMux t;
+  auto& ioc = t.ioc;
+  auto& mux = t.mux;
   io::StreamPtr kept;
   asio::co_spawn(
       ioc,
@@ -98,9 +109,7 @@ TEST_CASE("muxed connection: a lone frame group is written without waiting for m
       },
       asio::detached);
   // A handful of scheduler passes, no timer: the SYN is out before anything else happens.
-  for (int i = 0; i < 100 && rec->writes.empty(); ++i) ioc.poll_one();
-  REQUIRE(rec->writes.size() == 1);
-  CHECK(rec->writes[0] == 12);
-  mux->abort();
-  ioc.run_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 100 && t.rec->writes.empty(); ++i) ioc.poll_one();
+  REQUIRE(t.rec->writes.size() == 1);
+  CHECK(t.rec->writes[0] == 12);
 }
