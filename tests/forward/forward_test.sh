@@ -29,7 +29,24 @@ check() {  # check NAME CMD...
   local name=$1; shift
   if "$@"; then echo "PASS: $name"; pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# A free port below the kernel's ephemeral range: a port from that range could be taken by any outgoing
+# connection on the machine (another test's) between this check and the process binding it.
+free_port() {
+  python3 -c '
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(500):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randint(10000, lo - 1) if lo > 10100 else 0))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
 spawn() {  # spawn NAME CMD... ; sets pid_NAME
   local name=$1; shift
   "$@" >"$work/$name.log" 2>&1 &
