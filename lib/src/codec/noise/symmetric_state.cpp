@@ -1,7 +1,8 @@
 #include "lp2p/codec/noise/symmetric_state.hpp"
 
+#include "codec/noise/sha256.hpp"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <sodium.h>
 
@@ -12,40 +13,7 @@
 namespace lp2p::noise {
 namespace {
 
-// SHA-256 through OpenSSL: it uses the CPU's SHA extensions where there are some (x86 SHA-NI, ARMv8),
-// ~4x faster than libsodium's portable code for the short inputs of a handshake. The algorithm is
-// fetched once and every thread reuses one digest context, so a hash costs no allocation.
-const EVP_MD* sha256_md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!md) throw std::bad_alloc();
-  return md;
-}
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-
-/// One SHA-256 computation on this thread's context (never two at once on one thread).
-class Sha256 {
- public:
-  Sha256() {
-    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    ctx_ = ctx.get();
-    if (!ctx_ || EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) != 1) throw std::bad_alloc();
-  }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(BytesView d) {
-    if (!d.empty() && EVP_DigestUpdate(ctx_, d.data(), d.size()) != 1) throw std::bad_alloc();
-  }
-  void final(std::uint8_t* out) {
-    unsigned int n = 0;
-    if (EVP_DigestFinal_ex(ctx_, out, &n) != 1) throw std::bad_alloc();
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
+using detail::Sha256;
 
 /// HMAC-SHA256 (RFC 2104) of a || b, for keys of at most one block (Noise's keys are HASHLEN = 32).
 Hash hmac(const Hash& key, BytesView a, BytesView b = {}) {

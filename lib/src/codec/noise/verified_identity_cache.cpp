@@ -1,39 +1,22 @@
 #include "lp2p/codec/noise/verified_identity_cache.hpp"
 
-#include <openssl/evp.h>
+#include "codec/noise/sha256.hpp"
+
 #include <openssl/rand.h>
 
 #include <cstring>
-#include <memory>
 #include <new>
 
 namespace lp2p::noise {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-
-// OpenSSL's SHA-256 (SHA extensions where the CPU has them), one fetched algorithm and one context per
-// thread, so a digest costs no allocation (as in symmetric_state.cpp).
-EVP_MD_CTX* sha256_begin() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) throw std::bad_alloc();
-  return ctx.get();
-}
-
-void update(EVP_MD_CTX* ctx, BytesView d) {
-  if (!d.empty() && EVP_DigestUpdate(ctx, d.data(), d.size()) != 1) throw std::bad_alloc();
-}
-
 // A length prefix makes the concatenation unambiguous: (key, static || x) never digests like (key || ..., ...).
-void update_with_length(EVP_MD_CTX* ctx, BytesView d) {
+void update_with_length(detail::Sha256& h, BytesView d) {
   std::uint8_t len[8];
   std::uint64_t n = d.size();
   for (int i = 7; i >= 0; --i, n >>= 8) len[i] = static_cast<std::uint8_t>(n);
-  update(ctx, BytesView(len, sizeof len));
-  update(ctx, d);
+  h.update(BytesView(len, sizeof len));
+  h.update(d);
 }
 
 }  // namespace
@@ -45,14 +28,13 @@ VerifiedIdentityCache::VerifiedIdentityCache(std::size_t capacity) : capacity_(c
 
 VerifiedIdentityCache::Digest VerifiedIdentityCache::digest(BytesView identity_key, BytesView remote_static,
                                                             BytesView signature) const {
-  auto* ctx = sha256_begin();
-  update(ctx, salt_);
-  update_with_length(ctx, identity_key);
-  update_with_length(ctx, remote_static);
-  update_with_length(ctx, signature);
+  detail::Sha256 h;
+  h.update(salt_);
+  update_with_length(h, identity_key);
+  update_with_length(h, remote_static);
+  update_with_length(h, signature);
   Digest d;
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx, d.data(), &n) != 1) throw std::bad_alloc();
+  h.final(d.data());
   return d;
 }
 
