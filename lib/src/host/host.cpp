@@ -166,6 +166,17 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     return y;
   }
 
+  /// What every upgrade of this Host starts from: our identity, our Noise static key (one per Host, as
+  /// rust-libp2p does), the verified-identity cache and the yamux limits.
+  transport::UpgradeParams upgrade_params(bool as_initiator, std::optional<PeerId> expected) const {
+    transport::UpgradeParams params{&identity,
+                                    as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder,
+                                    std::move(expected), yamux_config()};
+    params.noise_static = noise_static;
+    params.verified_identities = verified_identities;
+    return params;
+  }
+
   /// Inbound TCP connections from `ip`: upgrading ones and established direct ones.
   std::size_t inbound_from(const asio::ip::address& ip) const {
     auto it = pending_per_ip.find(ip);
@@ -445,9 +456,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto local = transport::to_multiaddr(sock->local_endpoint());
     auto remote = transport::to_multiaddr(sock->remote_endpoint());
     std::string detail;
-    transport::UpgradeParams params{&identity, transport::UpgradeRole::responder, std::nullopt, yamux_config()};
-    params.noise_static = noise_static;
-    params.verified_identities = verified_identities;
+    auto params = upgrade_params(/*as_initiator=*/false, std::nullopt);
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(punch_expectations, [&](const PunchExpectation& e) { return e.until < now; });
     for (const auto& e : punch_expectations)
@@ -511,11 +520,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (!sock) co_return sock.error();
     auto local = transport::to_multiaddr((*sock)->local_endpoint());
     auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
-    transport::UpgradeParams params{
-        &identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, peer,
-        yamux_config()};
-    params.noise_static = noise_static;
-    params.verified_identities = verified_identities;
+    auto params = upgrade_params(as_initiator, peer);
     auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
@@ -640,11 +645,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bo
                                                               Multiaddr remote) {
   auto impl = impl_;
   std::string detail;
-  transport::UpgradeParams params{
-      &impl->identity, initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
-      impl->yamux_config()};
-  params.noise_static = impl->noise_static;
-  params.verified_identities = impl->verified_identities;
+  auto params = impl->upgrade_params(initiator, expected);
   auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
                                       impl->config.timeouts.upgrade);
   if (!up) {
@@ -673,11 +674,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_socket(std::unique_ptr<io:
   auto local = transport::to_multiaddr(socket->local_endpoint());
   auto remote = transport::to_multiaddr(socket->remote_endpoint());
   std::string detail;
-  transport::UpgradeParams params{
-      &impl->identity, as_initiator ? transport::UpgradeRole::initiator : transport::UpgradeRole::responder, expected,
-      impl->yamux_config()};
-  params.noise_static = impl->noise_static;
-  params.verified_identities = impl->verified_identities;
+  auto params = impl->upgrade_params(as_initiator, expected);
   ++impl->pending_handshakes;
   auto up = co_await io::with_timeout(transport::upgrade(std::move(socket), params, &detail), impl->config.timeouts.upgrade);
   --impl->pending_handshakes;
