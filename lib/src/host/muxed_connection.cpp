@@ -227,11 +227,10 @@ asio::awaitable<void> MuxedConnection::run() {
 }
 
 asio::awaitable<void> MuxedConnection::read_loop() {
-  // Starts small (an idle connection keeps it for its whole life) and doubles up to 64 KiB while reads
-  // fill it (bulk data). Not zero-filled: a short-lived connection would spend more on clearing it than
-  // on its traffic.
   // A transport that holds what it delivers (Noise: the decrypted frames) is read through views, with
-  // no buffer here at all; only another transport needs one.
+  // no buffer here at all. Only another transport needs one: it starts small (an idle connection keeps
+  // it for its whole life), doubles up to 64 KiB while reads fill it, and is not zero-filled (a
+  // short-lived connection would spend more on clearing it than on its traffic).
   ReadSize read_size;
   std::size_t buf_size = 0;
   std::unique_ptr<std::uint8_t[]> buf;
@@ -269,6 +268,12 @@ asio::awaitable<void> MuxedConnection::read_loop() {
   finished_ = true;
   output_ready_.notify();
   timer_.cancel();
+}
+
+void MuxedConnection::release_reader() noexcept {
+  if (!hold_reads_) return;  // once: a Notify is a timer cancellation, not for every write
+  hold_reads_ = false;
+  first_write_done_.notify();
 }
 
 asio::awaitable<void> MuxedConnection::gather_output() {
@@ -317,13 +322,13 @@ asio::awaitable<void> MuxedConnection::write_loop() {
     session_.take_output(write_buffer_);
     drain();
     auto r = co_await io::skip_passthrough(*transport_).write_all(write_buffer_);
-    first_write_done_.notify();
+    release_reader();
     if (!r) {
       if (!error_) error_ = r.error();
       break;
     }
   }
-  first_write_done_.notify();
+  release_reader();
   // Everything we had to say is flushed (or the transport broke): close it, which also ends read_loop.
   // A dead peer (keep-alive timeout, transport error) gets a reset instead: a graceful close would keep
   // the socket retransmitting into the void for minutes, and a new punch needs its 4-tuple.

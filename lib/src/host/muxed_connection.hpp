@@ -67,6 +67,8 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   asio::awaitable<void> timer_loop();
   /// Lets the coroutines that are ready to run add their frames before a batch is taken (see write_loop).
   asio::awaitable<void> gather_output();
+  /// Lets a reader held by run() go, once: after the first batch is written, or when writing ends.
+  void release_reader() noexcept;
   /// Processes every pending session event and wakes whoever waits for it. Call after each session call.
   void drain();
   /// The owner dropped a stream it had half-closed: keep it until the peer finishes, discarding what
@@ -84,7 +86,7 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   std::deque<yamux::StreamId> accept_queue_;
   io::Notify accept_ready_;
   io::Notify output_ready_;
-  /// The dialer's read loop starts after its first batch is written (see run()).
+  /// The dialer's read loop starts after its first batch is written (see run()); release_reader() clears it.
   io::Notify first_write_done_;
   bool hold_reads_ = false;
   asio::steady_timer timer_;
