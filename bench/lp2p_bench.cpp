@@ -41,6 +41,7 @@
 #include <cstdlib>
 #include "bench_output.hpp"
 #include <lp2p/codec/noise/transport_framing.hpp>
+#include <lp2p/codec/perf/header.hpp>
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
 #include <lp2p/protocol/perf.hpp>
@@ -524,8 +525,8 @@ asio::awaitable<ConnSample> one_connection(Host& h, Multiaddr addr) {
   auto s = co_await h.open_stream(c->peer, std::move(protocols));
   if (!s) throw std::runtime_error("open_stream: " + s.error().message());
   const auto t2 = Clock::now();
-  const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};  // perf: send me 1 byte
-  if (auto w = co_await s->write(BytesView(header, 8)); !w) throw std::runtime_error("write: " + w.error().message());
+  const auto header = perf::encode_header(1);  // perf: send me 1 byte
+  if (auto w = co_await s->write(BytesView(header)); !w) throw std::runtime_error("write: " + w.error().message());
   if (auto w = co_await s->close_write(); !w) throw std::runtime_error("close_write: " + w.error().message());
   std::uint8_t byte = 0;
   auto n = co_await s->read_some(std::span<std::uint8_t>(&byte, 1));
@@ -673,7 +674,7 @@ void bench_rate_floor(const Options& o) {
   acceptor.listen(4096);
   const auto target = acceptor.local_endpoint();
   auto serve = [&](tcp::socket s) -> asio::awaitable<void> {
-    std::uint8_t header[8];
+    std::uint8_t header[perf::header_size];
     auto [ec, n] = co_await asio::async_read(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     const std::uint8_t byte = 1;
@@ -700,7 +701,7 @@ void bench_rate_floor(const Options& o) {
         tcp::socket s(client.ioc);
         auto [ec] = co_await s.async_connect(target, asio::as_tuple(asio::use_awaitable));
         if (!ec) s.set_option(tcp::no_delay(true));
-        const std::uint8_t header[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+        const auto header = perf::encode_header(1);  // the same 8 bytes as the perf request above
         if (!ec) std::tie(ec, std::ignore) = co_await asio::async_write(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
         if (!ec) s.shutdown(tcp::socket::shutdown_send, ec);
         std::uint8_t byte = 0;
