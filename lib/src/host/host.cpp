@@ -349,6 +349,16 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     emit(IdentifyReceived{c->info, std::move(received)});
   }
 
+  /// The first half of stop() and of ~Host: nothing new starts (no accepts, relay or classification
+  /// work); what happens to the live connections differs (closed gracefully or aborted).
+  void begin_stop() {
+    stopped = true;
+    if (classify_timer) classify_timer->cancel();
+    if (relay_client) relay_client->stop();
+    if (relay_server) relay_server->stop();
+    for (auto& l : listeners) l->close();
+  }
+
   /// A new observation arrived: classify now, or at the end of the current interval.
   void request_classification() {
     if (classify_due) return;  // already scheduled; it will see this observation too
@@ -535,11 +545,7 @@ Host::Host(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Host::~Host() {
   if (!impl_) return;
-  impl_->stopped = true;
-  if (impl_->classify_timer) impl_->classify_timer->cancel();
-  if (impl_->relay_client) impl_->relay_client->stop();
-  if (impl_->relay_server) impl_->relay_server->stop();
-  for (auto& l : impl_->listeners) l->close();
+  impl_->begin_stop();
   for (auto& [cid, c] : impl_->connections) c->mux->abort();
   impl_->events_ready.notify();
 }
@@ -585,11 +591,7 @@ asio::awaitable<result<void>> Host::start() {
 asio::awaitable<void> Host::stop() {
   auto impl = impl_;
   if (impl->stopped) co_return;
-  impl->stopped = true;
-  if (impl->classify_timer) impl->classify_timer->cancel();
-  if (impl->relay_client) impl->relay_client->stop();
-  if (impl->relay_server) impl->relay_server->stop();
-  for (auto& l : impl->listeners) l->close();
+  impl->begin_stop();
   for (auto& [cid, c] : impl->connections) c->mux->close();
   // Give connections a moment to flush their GoAway, then cut what is left.
   asio::steady_timer t(impl->ex);
