@@ -286,10 +286,10 @@ asio::awaitable<void> MuxedConnection::gather_output() {
   // reply is often several hops behind (a spawn, a negotiation's completion, the handler), so one quiet
   // pass is not yet the end. A pass costs one post, far less than the send it saves. On a busy loop a
   // pass is a trip through every ready handler, so gathering also stops after max_wait: the batch must
-  // not wait on other connections' work for longer than a loopback round trip.
+  // not wait on other connections' work for longer than a loopback round trip (gather_max_wait_).
   constexpr int max_passes = 32;
   constexpr int quiet_passes = 3;
-  constexpr auto max_wait = std::chrono::microseconds(200);
+  const auto max_wait = gather_max_wait_;  // 200 us unless a test raised it
   const auto start = std::chrono::steady_clock::now();
   int quiet = 0;
   for (int pass = 0; pass < max_passes && quiet < quiet_passes; ++pass) {

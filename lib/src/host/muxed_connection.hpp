@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -50,6 +51,9 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   std::size_t stream_count() const { return session_.stream_count(); }
   std::optional<yamux::Duration> rtt() const { return session_.rtt(); }
   const io::ByteStream& transport() const noexcept { return *transport_; }
+  /// How long a batch may wait for more frames after idling (see gather_output). Tests that count writes
+  /// raise it so that a slow build (sanitizers) cannot end the gathering early.
+  void set_gather_max_wait(std::chrono::steady_clock::duration d) noexcept { gather_max_wait_ = d; }
 
  private:
   friend class YamuxStream;
@@ -89,6 +93,7 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   /// The dialer's read loop starts after its first batch is written (see run()); release_reader() clears it.
   io::Notify first_write_done_;
   bool hold_reads_ = false;
+  std::chrono::steady_clock::duration gather_max_wait_ = std::chrono::microseconds(200);
   asio::steady_timer timer_;
   std::optional<yamux::Time> timer_armed_;
   Bytes write_buffer_;

@@ -58,6 +58,9 @@ struct RecordedMux {
     auto transport = std::make_unique<RecordingStream>(ioc.get_executor());
     rec = transport.get();
     mux = std::make_shared<host_detail::MuxedConnection>(std::move(transport), yamux::Role::client, quiet_config());
+    // The batches here are bounded by scheduler passes, not by the wall-clock cap, which a sanitizer
+    // build can exceed between three turns.
+    mux->set_gather_max_wait(std::chrono::seconds(10));
     asio::co_spawn(ioc, mux->run(), asio::detached);
   }
   ~RecordedMux() {
