@@ -8,7 +8,9 @@
 //
 // Sections:
 //  crypto      X25519 key generation and DH, Ed25519 sign and verify: libsodium (what lp2p uses) vs
-//              OpenSSL 3, microseconds per call (best of 100 batches, robust to a loaded machine).
+//              OpenSSL 3, microseconds per call (best of 100 batches, robust to a loaded machine). And
+//              nanoseconds per SHA-256 of 32, 64 and 128 bytes (Noise's HASH/HMAC inputs): OpenSSL's
+//              low-level SHA256_CTX (what lp2p uses), EVP on one reused context, libsodium.
 //  framing     ceilings without libp2p logic: memcpy; raw TCP loopback; ChaCha20-Poly1305 through lp2p's
 //              noise::Encrypter/Decrypter (OpenSSL EVP) in memory; libsodium's ChaCha20-Poly1305 for the
 //              record; and Encrypter -> TCP loopback -> Decrypter on two threads (no muxer): the ceiling
@@ -63,6 +65,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -377,6 +380,53 @@ double best_us(F f) {
   return best;
 }
 
+/// Nanoseconds per call: the best of 100 batches of 1000 calls.
+template <class F>
+double best_ns(F f) {
+  f();
+  double best = 1e30;
+  for (int b = 0; b < 100; ++b) {
+    const auto t = Clock::now();
+    for (int i = 0; i < 1000; ++i) f();
+    best = std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - t).count() / 1000);
+  }
+  return best;
+}
+
+/// A Noise handshake side does ~33 SHA-256 of 32..100 bytes (MixHash, HMAC). lp2p uses OpenSSL's low-level
+/// SHA256_CTX: EVP_DigestInit_ex2 allocates a provider context per hash even on a reused EVP_MD_CTX.
+void bench_sha256() {
+  progress("crypto: SHA-256 of short inputs, OpenSSL low-level vs EVP vs libsodium");
+  std::uint8_t in[128], out[32];
+  for (std::size_t i = 0; i < sizeof in; ++i) in[i] = static_cast<std::uint8_t>(i);
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!md || !ctx) throw std::runtime_error("EVP sha256");
+  for (std::size_t n : {32, 64, 128}) {
+    auto row = [n](const char* impl, double ns) {
+      emit(fmt(R"({"bench":"crypto","op":"sha256_%zu","impl":"%s","ns":%.1f})", n, impl, ns));
+    };
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    row("openssl_sha256_ctx", best_ns([&] {
+          SHA256_CTX c;
+          SHA256_Init(&c);
+          SHA256_Update(&c, in, n);
+          SHA256_Final(out, &c);
+        }));
+#pragma GCC diagnostic pop
+    row("openssl_evp_reused_ctx", best_ns([&] {
+          unsigned int len = 0;
+          if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, in, n) != 1 ||
+              EVP_DigestFinal_ex(ctx, out, &len) != 1)
+            throw std::runtime_error("EVP sha256");
+        }));
+    row("sodium", best_ns([&] { crypto_hash_sha256(out, in, n); }));
+  }
+  EVP_MD_CTX_free(ctx);
+  EVP_MD_free(md);
+}
+
 /// Each Noise XX side does 1 X25519 key generation (ephemeral), 3 X25519 DH and 1 Ed25519 verification
 /// per connection (plus 1 key generation and 1 signature per Host for its static key). lp2p uses
 /// libsodium for all of them; this measures whether OpenSSL 3 (EVP, keys prepared outside the loop
@@ -438,6 +488,7 @@ void bench_crypto() {
   EVP_PKEY_free(theirs);
   EVP_PKEY_free(ed_key);
   EVP_PKEY_free(ed_pub);
+  bench_sha256();
 }
 
 // ---- hosts on their own threads ---------------------------------------------------------------------

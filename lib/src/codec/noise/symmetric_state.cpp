@@ -2,46 +2,14 @@
 
 #include "codec/noise/sha256.hpp"
 
-#include <openssl/crypto.h>
-
 #include <sodium.h>
 
 #include <cstring>
-#include <memory>
-#include <new>
 
 namespace lp2p::noise {
-namespace {
 
+using detail::HmacSha256;
 using detail::Sha256;
-
-/// HMAC-SHA256 (RFC 2104) of a || b, for keys of at most one block (Noise's keys are HASHLEN = 32).
-Hash hmac(const Hash& key, BytesView a, BytesView b = {}) {
-  static_assert(hash_size <= 64);
-  std::uint8_t pad[64];
-  for (std::size_t i = 0; i < 64; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x36);
-  Hash inner;
-  {
-    Sha256 h;
-    h.update(BytesView(pad, 64));
-    h.update(a);
-    h.update(b);
-    h.final(inner.data());
-  }
-  for (auto& x : pad) x ^= 0x36 ^ 0x5c;
-  Hash out;
-  {
-    Sha256 h;
-    h.update(BytesView(pad, 64));
-    h.update(inner);
-    h.final(out.data());
-  }
-  OPENSSL_cleanse(pad, sizeof pad);
-  OPENSSL_cleanse(inner.data(), inner.size());
-  return out;
-}
-
-}  // namespace
 
 Hash sha256(BytesView data) {
   Hash out;
@@ -52,25 +20,30 @@ Hash sha256(BytesView data) {
 }
 
 std::pair<Hash, Hash> hkdf2(const Hash& chaining_key, BytesView ikm) {
-  // Noise 4.3 with two outputs: the third HMAC of hkdf3 is not computed at all.
-  Hash temp = hmac(chaining_key, ikm);
+  // Noise 4.3 with two outputs: the third HMAC of hkdf3 is not computed at all. temp_key's padded blocks
+  // are compressed once for both outputs.
+  Hash temp;
+  HmacSha256(chaining_key).mac(ikm, {}, temp.data());
+  const HmacSha256 t(temp);
+  sodium_memzero(temp.data(), temp.size());
   const std::uint8_t one = 1, two = 2;
   std::pair<Hash, Hash> out;
-  out.first = hmac(temp, BytesView(&one, 1));
-  out.second = hmac(temp, out.first, BytesView(&two, 1));
-  sodium_memzero(temp.data(), temp.size());
+  t.mac(BytesView(&one, 1), {}, out.first.data());
+  t.mac(out.first, BytesView(&two, 1), out.second.data());
   return out;
 }
 
 std::array<Hash, 3> hkdf3(const Hash& chaining_key, BytesView ikm) {
   // Noise 4.3: temp_key = HMAC(ck, ikm); out_i = HMAC(temp_key, out_{i-1} || byte(i)).
-  Hash temp = hmac(chaining_key, ikm);
+  Hash temp;
+  HmacSha256(chaining_key).mac(ikm, {}, temp.data());
+  const HmacSha256 t(temp);
+  sodium_memzero(temp.data(), temp.size());
   const std::uint8_t one = 1, two = 2, three = 3;
   std::array<Hash, 3> out;
-  out[0] = hmac(temp, BytesView(&one, 1));
-  out[1] = hmac(temp, out[0], BytesView(&two, 1));
-  out[2] = hmac(temp, out[1], BytesView(&three, 1));
-  sodium_memzero(temp.data(), temp.size());
+  t.mac(BytesView(&one, 1), {}, out[0].data());
+  t.mac(out[0], BytesView(&two, 1), out[1].data());
+  t.mac(out[1], BytesView(&three, 1), out[2].data());
   return out;
 }
 
@@ -113,9 +86,12 @@ result<void> SymmetricState::decrypt_and_hash(BytesView ciphertext, Bytes& out) 
   return {};
 }
 
-std::pair<CipherState, CipherState> SymmetricState::split() const {
+std::pair<CipherState, CipherState> SymmetricState::split() {
   auto [k1, k2] = hkdf2(ck_, {});
-  std::pair<CipherState, CipherState> r{CipherState(k1), CipherState(k2)};
+  // c1 takes over the handshake CipherState's cipher context (re-keyed, nonce 0): one context allocation
+  // fewer per handshake side. The handshake CipherState is never used after Split (Noise 5.2).
+  std::pair<CipherState, CipherState> r{std::move(cs_), CipherState(k2)};
+  r.first.initialize_key(k1);
   sodium_memzero(k1.data(), k1.size());
   sodium_memzero(k2.data(), k2.size());
   return r;

@@ -44,7 +44,9 @@ class SymmetricState {
   /// @errors decrypt_failed, frame_too_short, frame_too_large, nonce_exhausted
   result<void> decrypt_and_hash(BytesView ciphertext, Bytes& out);
   /// Split(): the two transport CipherStates (c1 initiator->responder, c2 responder->initiator).
-  std::pair<CipherState, CipherState> split() const;
+  /// c1 reuses the handshake CipherState's cipher context, so afterwards has_key() is false and the
+  /// object is only good for handshake_hash() (Noise 5.2: the SymmetricState is done after Split).
+  std::pair<CipherState, CipherState> split();
 
   bool has_key() const noexcept { return cs_.has_key(); }
   const Hash& handshake_hash() const noexcept { return h_; }
