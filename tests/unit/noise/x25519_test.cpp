@@ -128,3 +128,50 @@ TEST_CASE("x25519 generate gives a secret whose public key is crypto_scalarmult_
     CHECK(kp.public_key == sodium_base(kp.secret));
   }
 }
+
+TEST_CASE("x25519 Edwards y to Montgomery u at special values", "[noise][x25519]") {
+  // Expected values: u = (1 + y) / (1 - y) mod 2^255 - 19, computed independently (Python pow(x, p - 2, p)).
+  struct Case {
+    const char* y;
+    const char* u;
+  };
+  const Case cases[] = {
+      {"0000000000000000000000000000000000000000000000000000000000000000",  // y = 0: u = 1
+       "0100000000000000000000000000000000000000000000000000000000000000"},
+      {"0000000000000000000000000000000000000000000000000000000000000080",  // y = 0, sign bit set
+       "0100000000000000000000000000000000000000000000000000000000000000"},
+      {"0200000000000000000000000000000000000000000000000000000000000000",  // y = 2: u = -3
+       "eaffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+      {"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // y = p - 1: u = 0
+       "0000000000000000000000000000000000000000000000000000000000000000"},
+      {"ebffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // y = p - 2
+       "a4aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2a"},
+      {"d9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // y = p - 20
+       "5d18866118866118866118866118866118866118866118866118866118866118"},
+      {"0000000000000000000000000000000000000000000000000000000000000040",  // y = 2^254
+       "9296969696969696969696969696969696969696969696969696969696969616"},
+      {"ffffffffffff0700000000000000000000000000000000000000000000000000",  // y = 2^51 - 1 (limb edge)
+       "237662277662a7d8899dd8899d6227766227768a9dd8899dd829766227766227"},
+      {"0000000000000800000000000000000000000000000000000000000000000000",  // y = 2^51
+       "da388ee3388e1bc7711cc771dc388ee3388ee3c6711cc7711c378ee3388ee338"},
+      {"ffffffffffff0f00000000000000000000000000000000000000000000000000",  // y = 2^52 - 1
+       "631cc7711cc78de3388ee3386e1cc7711cc771e3388ee3388e1bc7711cc7715c"},
+  };
+  for (const auto& c : cases) {
+    INFO("y " << c.y);
+    DhKey u;
+    REQUIRE(noise::detail::montgomery_u_from_edwards_y(u, key32(c.y)));
+    CHECK(to_hex(u) == c.u);
+  }
+  // No u: y = 1 (the neutral point, with either sign bit) and the non-canonical encodings y >= p.
+  for (const char* y : {"0100000000000000000000000000000000000000000000000000000000000000",
+                        "0100000000000000000000000000000000000000000000000000000000000080",
+                        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",    // p
+                        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",    // p + 1
+                        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",    // 2^255 - 1
+                        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}) {  // same, sign set
+    INFO("y " << y);
+    DhKey u;
+    CHECK_FALSE(noise::detail::montgomery_u_from_edwards_y(u, key32(y)));
+  }
+}
