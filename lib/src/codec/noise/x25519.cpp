@@ -15,8 +15,8 @@ void ensure_sodium() {
 }
 
 // ---- arithmetic mod p = 2^255 - 19, for the map from Edwards y to Montgomery u only -------------------
-// It only ever sees the public key, so it need not be constant time (it happens to be, except for
-// the final comparison with p). OpenSSL's BN_mod_inverse takes ~12 us here, as much as the scalar
+// It only ever sees the public key, so it need not be constant time (its checks and final reduction
+// branch). OpenSSL's BN_mod_inverse takes ~12 us here, as much as the scalar
 // multiplication saves; these five 51-bit limbs (value = sum l[i] 2^(51 i)) take a few us.
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang on 64-bit targets
 constexpr std::uint64_t mask51 = (std::uint64_t{1} << 51) - 1;
@@ -24,8 +24,9 @@ struct Fe {
   std::uint64_t l[5];
 };
 
-// Product limbs r[0..4] (below 2^115) to limbs below 2^52: each limb keeps 51 bits, the carry out of the
-// top limb comes back into l[0] times 19 (2^255 = 19 mod p).
+// Product limbs r[0..4] to limbs below 2^52: each limb keeps 51 bits, the carry out of the top limb comes
+// back into l[0] times 19 (2^255 = 19 mod p). With input limbs below 2^52, fe_mul and fe_sq give r[k]
+// below 2^111 and r[4] (no factor 19) below 2^107, so no carry or 19 * carry overflows 64 bits.
 Fe fe_carry(const u128 r[5]) {
   Fe out;
   std::uint64_t carry = 0;
