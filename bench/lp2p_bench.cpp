@@ -8,7 +8,8 @@
 //
 // Sections:
 //  crypto      X25519 key generation and DH, Ed25519 sign and verify: libsodium (what lp2p uses) vs
-//              OpenSSL 3, microseconds per call (best of 100 batches, robust to a loaded machine). And
+//              OpenSSL 3, and lp2p's own X25519 key generation (Edwards fixed base + RFC 7748 map),
+//              microseconds per call (best of 100 batches, robust to a loaded machine). And
 //              nanoseconds per SHA-256 of 32, 64 and 128 bytes (Noise's HASH/HMAC inputs): OpenSSL's
 //              low-level SHA256_CTX (what lp2p uses), EVP on one reused context, libsodium.
 //  framing     ceilings without libp2p logic: memcpy; raw TCP loopback; ChaCha20-Poly1305 through lp2p's
@@ -43,6 +44,7 @@
 #include <cstdlib>
 #include "bench_output.hpp"
 #include <lp2p/codec/noise/transport_framing.hpp>
+#include <lp2p/codec/noise/x25519.hpp>
 #include <lp2p/codec/perf/header.hpp>
 #include <lp2p/host/host.hpp>
 #include <lp2p/log.hpp>
@@ -429,8 +431,8 @@ void bench_sha256() {
 
 /// Each Noise XX side does 1 X25519 key generation (ephemeral), 3 X25519 DH and 1 Ed25519 verification
 /// per connection (plus 1 key generation and 1 signature per Host for its static key). lp2p uses
-/// libsodium for all of them; this measures whether OpenSSL 3 (EVP, keys prepared outside the loop
-/// where it can) would be faster on this CPU.
+/// libsodium for all of them (key generation through its Edwards functions: row "lp2p"); this measures
+/// whether OpenSSL 3 (EVP, keys prepared outside the loop where it can) would be faster on this CPU.
 void bench_crypto() {
   progress("crypto: X25519 and Ed25519, libsodium vs OpenSSL");
   if (sodium_init() < 0) throw std::runtime_error("sodium_init");
@@ -446,6 +448,12 @@ void bench_crypto() {
   };
   row("x25519_keygen", "sodium", best_us([&] {
         if (crypto_scalarmult_base(pk, sk) != 0) throw std::runtime_error("x25519");
+      }));
+  // What lp2p's X25519Keypair::generate costs (CSPRNG, libsodium's Edwards fixed-base multiplication and
+  // the RFC 7748 section 4.1 map to u), against crypto_scalarmult_base's Montgomery ladder above.
+  row("x25519_keygen", "lp2p", best_us([&] {
+        const auto kp = lp2p::noise::X25519Keypair::generate();
+        pk[0] ^= kp.public_key[0];
       }));
   row("x25519_dh", "sodium", best_us([&] {
         if (crypto_scalarmult(out, sk, peer_pk) != 0) throw std::runtime_error("x25519");

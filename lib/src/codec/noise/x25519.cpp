@@ -1,5 +1,7 @@
 #include "lp2p/codec/noise/x25519.hpp"
 
+#include "codec/noise/x25519_base.hpp"
+
 #include <sodium.h>
 
 #include <new>
@@ -11,7 +13,152 @@ void ensure_sodium() {
   static const bool ok = sodium_init() >= 0;
   if (!ok) throw std::bad_alloc();
 }
+
+// ---- arithmetic mod p = 2^255 - 19, for the map from Edwards y to Montgomery u only -------------------
+// It only ever sees the public key, so it need not be constant time (its checks and final reduction
+// branch). OpenSSL's BN_mod_inverse takes ~12 us here, as much as the scalar
+// multiplication saves; these five 51-bit limbs (value = sum l[i] 2^(51 i)) take a few us.
+__extension__ typedef unsigned __int128 u128;  // GCC/Clang on 64-bit targets
+constexpr std::uint64_t mask51 = (std::uint64_t{1} << 51) - 1;
+struct Fe {
+  std::uint64_t l[5];
+};
+
+// Product limbs r[0..4] to limbs below 2^52: each limb keeps 51 bits, the carry out of the top limb comes
+// back into l[0] times 19 (2^255 = 19 mod p). With input limbs below 2^52, fe_mul and fe_sq give r[k]
+// below 2^111 and r[4] (no factor 19) below 2^107, so no carry or 19 * carry overflows 64 bits.
+Fe fe_carry(const u128 r[5]) {
+  Fe out;
+  std::uint64_t carry = 0;
+  for (int k = 0; k < 5; ++k) {
+    const u128 t = r[k] + carry;
+    out.l[k] = static_cast<std::uint64_t>(t) & mask51;
+    carry = static_cast<std::uint64_t>(t >> 51);
+  }
+  out.l[0] += 19 * carry;
+  out.l[1] += out.l[0] >> 51;
+  out.l[0] &= mask51;
+  return out;
+}
+
+u128 m(std::uint64_t a, std::uint64_t b) { return static_cast<u128>(a) * b; }
+
+// Inputs with limbs below 2^52. Schoolbook, with a_i b_j for i + j >= 5 folded down as 19 a_i b_j.
+Fe fe_mul(const Fe& x, const Fe& y) {
+  const std::uint64_t *a = x.l, *b = y.l;
+  const std::uint64_t b1 = 19 * b[1], b2 = 19 * b[2], b3 = 19 * b[3], b4 = 19 * b[4];
+  const u128 r[5] = {m(a[0], b[0]) + m(a[1], b4) + m(a[2], b3) + m(a[3], b2) + m(a[4], b1),
+                     m(a[0], b[1]) + m(a[1], b[0]) + m(a[2], b4) + m(a[3], b3) + m(a[4], b2),
+                     m(a[0], b[2]) + m(a[1], b[1]) + m(a[2], b[0]) + m(a[3], b4) + m(a[4], b3),
+                     m(a[0], b[3]) + m(a[1], b[2]) + m(a[2], b[1]) + m(a[3], b[0]) + m(a[4], b4),
+                     m(a[0], b[4]) + m(a[1], b[3]) + m(a[2], b[2]) + m(a[3], b[1]) + m(a[4], b[0])};
+  return fe_carry(r);
+}
+
+// fe_mul(x, x) with the symmetric products computed once.
+Fe fe_sq(const Fe& x) {
+  const std::uint64_t* a = x.l;
+  const std::uint64_t d0 = 2 * a[0], d1 = 2 * a[1], d2 = 2 * a[2], d3 = 2 * a[3];
+  const std::uint64_t a3_19 = 19 * a[3], a4_19 = 19 * a[4];
+  const u128 r[5] = {m(a[0], a[0]) + m(d1, a4_19) + m(d2, a3_19), m(d0, a[1]) + m(d2, a4_19) + m(a[3], a3_19),
+                     m(d0, a[2]) + m(a[1], a[1]) + m(d3, a4_19), m(d0, a[3]) + m(d1, a[2]) + m(a[4], a4_19),
+                     m(d0, a[4]) + m(d1, a[3]) + m(a[2], a[2])};
+  return fe_carry(r);
+}
+
+Fe fe_sq_n(Fe a, int n) {
+  while (n-- > 0) a = fe_sq(a);
+  return a;
+}
+
+// z^(p - 2) = 1/z (Fermat), p - 2 = 2^255 - 21, by the usual chain of 254 squarings and 11 products.
+Fe fe_invert(const Fe& z) {
+  const Fe z2 = fe_sq(z);
+  const Fe z9 = fe_mul(fe_sq_n(z2, 2), z);
+  const Fe z11 = fe_mul(z9, z2);
+  const Fe e5 = fe_mul(fe_sq(z11), z9);  // e_k = z^(2^k - 1)
+  const Fe e10 = fe_mul(fe_sq_n(e5, 5), e5);
+  const Fe e20 = fe_mul(fe_sq_n(e10, 10), e10);
+  const Fe e40 = fe_mul(fe_sq_n(e20, 20), e20);
+  const Fe e50 = fe_mul(fe_sq_n(e40, 10), e10);
+  const Fe e100 = fe_mul(fe_sq_n(e50, 50), e50);
+  const Fe e200 = fe_mul(fe_sq_n(e100, 100), e100);
+  const Fe e250 = fe_mul(fe_sq_n(e200, 50), e50);
+  return fe_mul(fe_sq_n(e250, 5), z11);  // z^(2^255 - 32 + 11)
+}
+
+void load_words(std::uint64_t w[4], const std::uint8_t* b) {
+  for (int i = 0; i < 4; ++i) {
+    w[i] = 0;
+    for (int j = 7; j >= 0; --j) w[i] = (w[i] << 8) | b[8 * i + j];
+  }
+}
+
+Fe fe_from_words(const std::uint64_t w[4]) {
+  return Fe{{w[0] & mask51, ((w[0] >> 51) | (w[1] << 13)) & mask51, ((w[1] >> 38) | (w[2] << 26)) & mask51,
+             ((w[2] >> 25) | (w[3] << 39)) & mask51, (w[3] >> 12) & mask51}};
+}
+
+// The canonical encoding (value reduced below p), little-endian.
+void fe_to_bytes(std::uint8_t* out, Fe a) {
+  for (int pass = 0; pass < 2; ++pass) {  // limbs below 2^51: value < 2^255
+    for (int k = 0; k < 4; ++k) {
+      a.l[k + 1] += a.l[k] >> 51;
+      a.l[k] &= mask51;
+    }
+    a.l[0] += 19 * (a.l[4] >> 51);
+    a.l[4] &= mask51;
+  }
+  // value >= p exactly when value + 19 >= 2^255; then value - p = value + 19 - 2^255.
+  Fe t = a;
+  t.l[0] += 19;
+  for (int k = 0; k < 4; ++k) {
+    t.l[k + 1] += t.l[k] >> 51;
+    t.l[k] &= mask51;
+  }
+  if (t.l[4] >> 51) {
+    t.l[4] &= mask51;
+    a = t;
+  }
+  const std::uint64_t w[4] = {a.l[0] | (a.l[1] << 51), (a.l[1] >> 13) | (a.l[2] << 38),
+                              (a.l[2] >> 26) | (a.l[3] << 25), (a.l[3] >> 39) | (a.l[4] << 12)};
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+}
 }  // namespace
+
+namespace detail {
+bool montgomery_u_from_edwards_y(DhKey& out, const DhKey& y_bytes) {
+  std::uint64_t w[4];
+  load_words(w, y_bytes.data());
+  w[3] &= ~(std::uint64_t{1} << 63);  // the sign of x; the map needs only y
+  // y >= p = 2^255 - 19 only when the top 250 bits are all ones and the low word is >= 2^64 - 19.
+  const bool ge_p = w[3] == (~std::uint64_t{0} >> 1) && w[2] == ~std::uint64_t{0} && w[1] == ~std::uint64_t{0} &&
+                    w[0] >= ~std::uint64_t{0} - 18;
+  const bool is_one = w[0] == 1 && w[1] == 0 && w[2] == 0 && w[3] == 0;
+  if (ge_p || is_one) return false;
+  const Fe y = fe_from_words(w);
+  Fe num = y, den;
+  num.l[0] += 1;  // 1 + y
+  // 1 - y + 2p, limb by limb (2p = 2^52 - 38, then 2^52 - 2 four times), so no limb goes negative.
+  den.l[0] = (std::uint64_t{1} << 52) - 38 + 1 - y.l[0];
+  for (int k = 1; k < 5; ++k) den.l[k] = (std::uint64_t{1} << 52) - 2 - y.l[k];
+  fe_to_bytes(out.data(), fe_mul(num, fe_invert(den)));
+  return true;
+}
+
+bool x25519_base_via_edwards(DhKey& out, const DhKey& secret) {
+  // X25519's base point u = 9 is the image of the Ed25519 base point B under the birational map of
+  // RFC 7748 section 4.1, and crypto_scalarmult_ed25519_base clamps exactly like X25519 (bits 0..2 and
+  // 255 cleared, bit 254 set), so clamp(secret)·B maps to X25519(secret, 9). libsodium's sandy2x X25519
+  // runs a full Montgomery ladder for the base point too (as costly as a DH), whereas the Edwards
+  // fixed-base multiplication uses precomputed tables; both are constant time in the secret.
+  // libsodium 1.0.18 returns -1 for an all-zero scalar or an identity result.
+  DhKey a;
+  if (crypto_scalarmult_ed25519_base(a.data(), secret.data()) != 0) return false;
+  return montgomery_u_from_edwards_y(out, a);
+}
+}  // namespace detail
 
 X25519Keypair X25519Keypair::generate() {
   ensure_sodium();
@@ -26,7 +173,9 @@ X25519Keypair X25519Keypair::from_secret(const DhKey& secret) {
   ensure_sodium();
   X25519Keypair kp;
   kp.secret = secret;
-  crypto_scalarmult_base(kp.public_key.data(), kp.secret.data());
+  // The secret is kept unclamped, as before: crypto_scalarmult clamps it again in dh().
+  if (!detail::x25519_base_via_edwards(kp.public_key, kp.secret))
+    crypto_scalarmult_base(kp.public_key.data(), kp.secret.data());
   return kp;
 }
 
