@@ -236,7 +236,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (config.ping.enabled) arm_ping(c);
     // The connection and its acceptor end together: the acceptor ends once run() has, and if either
     // throws, the connection is aborted. run() is spawned (it starts first, as the first branch of `&&`).
-    co_await io::join_both(accept_streams(c), c->mux->run(), [c] { c->mux->abort(); });
+    const std::function<void()> stop = [mux = c->mux.get()] { mux->abort(); };  // c holds mux until we return
+    co_await io::join_both(accept_streams(c), c->mux->run(), stop);
     c->ping_timer.cancel();
     connections.erase(c->info.id);
     if (auto ids = connections_by_peer.find(c->info.peer); ids != connections_by_peer.end()) {

@@ -220,7 +220,8 @@ asio::awaitable<void> MuxedConnection::run() {
   // The reader is spawned (it starts first, as it did as the first branch of a parallel group) and the
   // writer runs in this coroutine; either failing aborts the connection, which ends the other.
   try {
-    co_await io::join_both(write_loop(), read_loop(), [this] { abort(); });
+    const std::function<void()> stop = [this] { abort(); };
+    co_await io::join_both(write_loop(), read_loop(), stop);
   } catch (...) {
     finish();  // accept_stream() must not wait for a connection that is gone
     throw;

@@ -25,7 +25,8 @@ struct Joint {
 };
 }  // namespace
 
-asio::awaitable<void> join_both(asio::awaitable<void> main, asio::awaitable<void> side, std::function<void()> stop) {
+asio::awaitable<void> join_both(asio::awaitable<void> main, asio::awaitable<void> side,
+                                const std::function<void()>& stop) {
   if ((co_await asio::this_coro::cancellation_state).slot().is_connected()) {
     using namespace asio::experimental::awaitable_operators;
     co_await (std::move(main) && std::move(side));

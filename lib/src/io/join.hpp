@@ -18,7 +18,10 @@ namespace lp2p::io {
 /// exception is rethrown (main's first; asio::multiple_exceptions when both threw, as `&&` does).
 /// A caller whose own cancellation slot is connected (it runs under a deadline or inside a parallel group)
 /// gets `main && side` itself, so that its cancellation reaches both.
+/// `stop` is taken by reference and must outlive the call: make it a named variable of the caller (GCC 12
+/// destroyed a lambda-made std::function argument of this coroutine twice, and the shared_ptr it held
+/// with it).
 boost::asio::awaitable<void> join_both(boost::asio::awaitable<void> main, boost::asio::awaitable<void> side,
-                                       std::function<void()> stop);
+                                       const std::function<void()>& stop);
 
 }  // namespace lp2p::io

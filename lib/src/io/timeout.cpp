@@ -7,7 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/deferred.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
 
@@ -89,7 +89,7 @@ asio::awaitable<RaceOutcome> race_deadline(asio::awaitable<void> op, std::chrono
   });
   std::exception_ptr thrown;
   try {
-    co_await asio::co_spawn(ex, std::move(op), asio::bind_cancellation_slot(st->cancel_op.slot(), asio::deferred));
+    co_await asio::co_spawn(ex, std::move(op), asio::bind_cancellation_slot(st->cancel_op.slot(), asio::use_awaitable));
   } catch (...) {
     thrown = std::current_exception();  // store_result() catches the op's own; this is Asio's
   }
