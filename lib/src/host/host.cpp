@@ -1,6 +1,7 @@
 #include "lp2p/host/host.hpp"
 
 #include "host/muxed_connection.hpp"
+#include "io/join.hpp"
 #include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/noise/error.hpp"
@@ -21,7 +22,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
@@ -32,17 +32,16 @@
 namespace lp2p {
 
 namespace asio = boost::asio;
-using namespace boost::asio::experimental::awaitable_operators;
 using host_detail::MuxedConnection;
 
 
 struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   struct Connection {
-    explicit Connection(ConnectionInfo i) : info(std::move(i)) {}
+    Connection(ConnectionInfo i, const asio::any_io_executor& ex) : info(std::move(i)), ping_timer(ex) {}
     ConnectionInfo info;
     std::shared_ptr<MuxedConnection> mux;
     std::map<std::string, std::size_t, std::less<>> inbound_streams;  // running handlers per protocol
-    std::unique_ptr<asio::steady_timer> ping_timer;
+    asio::steady_timer ping_timer;
     std::optional<asio::ip::address> inbound_ip;  // direct inbound connections: the remote IP (per-IP limit)
   };
 
@@ -219,9 +218,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       return error_code(host::error::peer_connection_limit);
     }
     auto c = std::make_shared<Connection>(
-        ConnectionInfo{next_connection_id++, up.remote_peer, std::move(local), std::move(remote), dir, relayed});
+        ConnectionInfo{next_connection_id++, up.remote_peer, std::move(local), std::move(remote), dir, relayed}, ex);
     c->mux = std::move(up.mux);
-    c->ping_timer = std::make_unique<asio::steady_timer>(ex);
     connections.emplace(c->info.id, c);
     connections_by_peer[c->info.peer].push_back(c->info.id);
     LP2P_LOG(info, "host") << "connection " << c->info.id << " established with " << c->info.peer.to_base58()
@@ -235,9 +233,12 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   asio::awaitable<void> run_connection(std::shared_ptr<Connection> c) {
     auto self = shared_from_this();
     io::spawn_detached(ex, identify_peer(c), "identify");
-    if (config.ping.enabled) io::spawn_detached(ex, ping_loop(c), "ping");
-    co_await (c->mux->run() && accept_streams(c));
-    c->ping_timer->cancel();
+    if (config.ping.enabled) arm_ping(c);
+    // The connection and its acceptor end together: the acceptor ends once run() has, and if either
+    // throws, the connection is aborted. run() is spawned (it starts first, as the first branch of `&&`).
+    const std::function<void()> stop = [mux = c->mux.get()] { mux->abort(); };  // c holds mux until we return
+    co_await io::join_both(accept_streams(c), c->mux->run(), stop);
+    c->ping_timer.cancel();
     connections.erase(c->info.id);
     if (auto ids = connections_by_peer.find(c->info.peer); ids != connections_by_peer.end()) {
       std::erase(ids->second, c->info.id);
@@ -396,31 +397,37 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     emit(mapping);
   }
 
-  asio::awaitable<void> ping_loop(std::shared_ptr<Connection> c) {
+  /// Schedules the next keep-alive ping of `c`. A timer callback rather than a coroutine parked on the
+  /// timer: most connections end before the first ping is due, and then cost no coroutine at all.
+  void arm_ping(const std::shared_ptr<Connection>& c) {
+    c->ping_timer.expires_after(config.ping.interval);
+    c->ping_timer.async_wait([self = shared_from_this(), c](const error_code& ec) {
+      if (ec || c->mux->is_closed() || self->stopped) return;
+      io::spawn_detached(self->ex, self->ping_once(c), "ping");
+    });
+  }
+
+  asio::awaitable<void> ping_once(std::shared_ptr<Connection> c) {
     auto self = shared_from_this();
-    while (!c->mux->is_closed() && !stopped) {
-      c->ping_timer->expires_after(config.ping.interval);
-      auto [ec] = co_await c->ping_timer->async_wait(use_nothrow);
-      if (ec || c->mux->is_closed() || stopped) co_return;
-      // A fresh stream per ping, half-closed after the reply: js's ping handler resets an inbound ping
-      // stream 10 s after it opened (@libp2p/ping TIMEOUT) and go's after 10 s without a ping, so a
-      // stream kept for the next ping (15 s later) was always reset and every other ping failed.
-      std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
-      auto s = co_await open_on(c, std::move(protocols));
-      if (!s) {
-        emit(PingFailed{c->info, s.error()});
-        co_return;  // the peer does not speak ping, or the connection is gone
-      }
-      auto rtt = co_await io::with_timeout(protocol::ping_once(*s->stream), config.ping.timeout);
-      if (!rtt) {
-        LP2P_LOG(warn, "ping") << "ping to " << c->info.peer.to_base58() << " failed: " << rtt.error().message();
-        emit(PingFailed{c->info, rtt.error()});
-        if (rtt.error() == io::error::timeout) c->mux->fail(rtt.error());  // a dead connection must not linger
-        continue;
-      }
+    // A fresh stream per ping, half-closed after the reply: js's ping handler resets an inbound ping
+    // stream 10 s after it opened (@libp2p/ping TIMEOUT) and go's after 10 s without a ping, so a
+    // stream kept for the next ping (15 s later) was always reset and every other ping failed.
+    std::vector<std::string> protocols{std::string(protocol::ping_protocol_id)};
+    auto s = co_await open_on(c, std::move(protocols));
+    if (!s) {
+      emit(PingFailed{c->info, s.error()});
+      co_return;  // the peer does not speak ping, or the connection is gone: no more pings
+    }
+    auto rtt = co_await io::with_timeout(protocol::ping_once(*s->stream), config.ping.timeout);
+    if (!rtt) {
+      LP2P_LOG(warn, "ping") << "ping to " << c->info.peer.to_base58() << " failed: " << rtt.error().message();
+      emit(PingFailed{c->info, rtt.error()});
+      if (rtt.error() == io::error::timeout) c->mux->fail(rtt.error());  // a dead connection must not linger
+    } else {
       (void)co_await s->stream->shutdown_write();
       emit(PingSucceeded{c->info, *rtt});
     }
+    if (!c->mux->is_closed() && !stopped) arm_ping(c);
   }
 
   /// Opens a yamux stream on `c` and negotiates one of `protocols`.
@@ -429,7 +436,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto raw = co_await c->mux->open_stream();
     if (!raw) co_return raw.error();
     if (lazy && protocols.size() == 1)
-      co_return co_await transport::select_outbound_lazy(std::move(*raw), std::move(protocols.front()));
+      co_return transport::start_outbound_lazy(std::move(*raw), std::move(protocols.front()));
     co_return co_await io::with_timeout(transport::select_outbound(std::move(*raw), std::move(protocols)),
                                         config.timeouts.stream_negotiation);
   }

@@ -1,22 +1,18 @@
 #include "host/muxed_connection.hpp"
 
+#include "io/join.hpp"
 #include "lp2p/core/read_size.hpp"
 #include "lp2p/io/error.hpp"
-#include "lp2p/io/use_nothrow.hpp"
 #include "lp2p/log.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <chrono>
 #include <limits>
 
 namespace lp2p::host_detail {
-
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 /// The peer can no longer hear us: our keep-alive got no answer, or the transport itself failed (reset,
@@ -190,7 +186,7 @@ void MuxedConnection::drain() {
   // Re-arm only for an earlier deadline (or none): while a keep-alive ping is outstanding every received
   // frame moves the deadline later, and re-arming for each would cost a timer wake-up and a timerfd
   // update per read. A timer that fires before the session's deadline is harmless: on_timeout() checks
-  // the deadlines itself, and timer_loop() then arms the current one.
+  // the deadlines itself, and on_timer() then arms the current one.
   auto next = session_.next_timeout();
   if (next != timer_armed_ && (!next || !timer_armed_ || *next < *timer_armed_)) timer_.cancel();
 }
@@ -220,7 +216,20 @@ asio::awaitable<void> MuxedConnection::run() {
   // of three. (The listener has nothing held back and reads at once: the dialer's frames that came with
   // message 3 are then answered in its first batch.)
   hold_reads_ = role_ == yamux::Role::client && !session_.pending_output().empty();
-  co_await (read_loop() && write_loop() && timer_loop());
+  arm_timer();
+  // The reader is spawned (it starts first, as it did as the first branch of a parallel group) and the
+  // writer runs in this coroutine; either failing aborts the connection, which ends the other.
+  try {
+    const std::function<void()> stop = [this] { abort(); };
+    co_await io::join_both(write_loop(), read_loop(), stop);
+  } catch (...) {
+    finish();  // accept_stream() must not wait for a connection that is gone
+    throw;
+  }
+  finish();
+}
+
+void MuxedConnection::finish() noexcept {
   finished_ = true;
   if (!error_) error_ = yamux::error::session_closed;
   accept_ready_.notify();
@@ -294,7 +303,7 @@ asio::awaitable<void> MuxedConnection::gather_output() {
   int quiet = 0;
   for (int pass = 0; pass < max_passes && quiet < quiet_passes; ++pass) {
     const auto before = session_.pending_output().size();
-    co_await asio::post(executor_, asio::use_awaitable);
+    co_await asio::post(executor_, asio::deferred);
     if (session_.closed() || finished_) break;
     quiet = session_.pending_output().size() == before ? quiet + 1 : 0;
     if (std::chrono::steady_clock::now() - start >= max_wait) break;
@@ -337,17 +346,22 @@ asio::awaitable<void> MuxedConnection::write_loop() {
   timer_.cancel();
 }
 
-asio::awaitable<void> MuxedConnection::timer_loop() {
-  while (!session_.closed() && !finished_) {
-    timer_armed_ = session_.next_timeout();
-    timer_.expires_at(timer_armed_ ? *timer_armed_ : asio::steady_timer::time_point::max());
-    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (session_.closed() || finished_) break;
-    if (timer_armed_ && now() >= *timer_armed_) {
-      session_.on_timeout(now());
-      drain();
-    }
+void MuxedConnection::arm_timer() {
+  if (session_.closed() || finished_) return;
+  timer_armed_ = session_.next_timeout();
+  timer_.expires_at(timer_armed_ ? *timer_armed_ : asio::steady_timer::time_point::max());
+  // A callback, not a coroutine parked on the timer: most connections never see it fire.
+  timer_.async_wait([self = shared_from_this()](const error_code&) { self->on_timer(); });
+}
+
+void MuxedConnection::on_timer() {
+  // Woken by expiry or by a cancellation (drain() found an earlier deadline, or the connection ended).
+  if (session_.closed() || finished_) return;
+  if (timer_armed_ && now() >= *timer_armed_) {
+    session_.on_timeout(now());
+    drain();
   }
+  arm_timer();
 }
 
 asio::awaitable<result<io::StreamPtr>> MuxedConnection::open_stream() {

@@ -1,6 +1,6 @@
 // The yamux driver: runs one yamux::Session (sans-IO) over an io::ByteStream (STYLE.md §7.4).
 // It only moves bytes, time and events between Asio and the engine; every protocol decision is the
-// Session's. One connection is one task tree: run() = reader && writer && timer.
+// Session's. One connection is one task tree: run() = reader && writer, and a timer callback.
 #pragma once
 
 #include "lp2p/codec/yamux/session.hpp"
@@ -68,7 +68,11 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
 
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
-  asio::awaitable<void> timer_loop();
+  /// Arms timer_ for the session's next deadline; on_timer() handles its expiry and re-arms it.
+  void arm_timer();
+  void on_timer();
+  /// run()'s end: accept_stream() learns that the connection is gone.
+  void finish() noexcept;
   /// Lets the coroutines that are ready to run add their frames before a batch is taken (see write_loop).
   asio::awaitable<void> gather_output();
   /// Lets a reader held by run() go, once: after the first batch is written, or when writing ends.

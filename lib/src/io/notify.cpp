@@ -1,8 +1,6 @@
 #include "lp2p/io/notify.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/this_coro.hpp>
+#include "io/deferred.hpp"
 
 namespace lp2p::io {
 
@@ -11,7 +9,7 @@ Notify::Notify(const boost::asio::any_io_executor& ex) : timer_(ex) {}
 boost::asio::awaitable<bool> Notify::wait() {
   if (!pending_) {
     timer_.expires_at(boost::asio::steady_timer::time_point::max());
-    auto [ec] = co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto [ec] = co_await timer_.async_wait(nothrow_deferred);
     // notify() cancels the timer and sets pending_; a cancellation without pending_ is a real cancel.
     if (!pending_) co_return false;
     (void)ec;

@@ -1,7 +1,7 @@
 #include "lp2p/io/tcp_stream.hpp"
 
 #include "lp2p/io/error.hpp"
-#include "lp2p/io/use_nothrow.hpp"
+#include "io/deferred.hpp"
 
 #include <boost/asio/write.hpp>
 
@@ -30,7 +30,7 @@ asio::any_io_executor TcpStream::executor() { return socket_.get_executor(); }
 asio::awaitable<result<std::size_t>> TcpStream::read_some(std::span<std::uint8_t> buf) {
   if (!socket_.is_open()) co_return error::closed;
   if (buf.empty()) co_return std::size_t{0};
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()), nothrow_deferred);
   if (ec) co_return ec;
   co_return n;
 }
@@ -38,7 +38,7 @@ asio::awaitable<result<std::size_t>> TcpStream::read_some(std::span<std::uint8_t
 asio::awaitable<result<void>> TcpStream::write_all(BytesView data) {
   if (!socket_.is_open()) co_return error::closed;
   if (write_shut_) co_return error::write_after_shutdown;
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), use_nothrow);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), nothrow_deferred);
   (void)n;
   if (ec) co_return ec;
   co_return result<void>{};

@@ -160,8 +160,12 @@ asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream, std::v
 
 asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
                                                          BytesView early_data) {
+  co_return start_outbound_lazy(std::move(stream), std::move(protocol), early_data);
+}
+
+result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data) {
   multistream::Dialer dialer({protocol}, /*lazy=*/true);
-  if (dialer.outcome() && !dialer.outcome()->ok()) co_return dialer.outcome()->error;
+  if (dialer.outcome() && !dialer.outcome()->ok()) return dialer.outcome()->error;
   auto out = dialer.pending_output();
   Bytes first(out.begin(), out.end());
   dialer.output_written(first.size());
@@ -169,7 +173,7 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
   // Not written yet: the proposal rides with the first write (the /yamux proposal with yamux's first
   // frames, a stream's proposal with its first data or FIN), or goes out before the first read.
   auto held = with_write_prefix(std::move(stream), std::move(first), /*flush_before_read=*/true);
-  co_return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(held), std::move(dialer))};
+  return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(held), std::move(dialer))};
 }
 
 asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,

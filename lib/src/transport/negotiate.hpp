@@ -29,6 +29,8 @@ boost::asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream,
 /// stream; a refusal surfaces there as multistream::error::protocol_not_supported.
 boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
                                                                 BytesView early_data = {});
+/// The same without a coroutine (it never waits): for callers that are coroutines themselves.
+result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data = {});
 
 /// When the listener's final answer (header + echo) is written.
 enum class Reply {

@@ -2,7 +2,7 @@
 
 #include "lp2p/io/error.hpp"
 #include "lp2p/io/timeout.hpp"
-#include "lp2p/io/use_nothrow.hpp"
+#include "io/deferred.hpp"
 #include "lp2p/log.hpp"
 #include "lp2p/transport/error.hpp"
 
@@ -59,7 +59,7 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> connect_once(asio::any_i
     s.bind(*bind, ec);
     if (ec) co_return ec;
   }
-  auto [ec] = co_await s.async_connect(remote, use_nothrow);
+  auto [ec] = co_await s.async_connect(remote, io::nothrow_deferred);
   if (ec) co_return ec;
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
@@ -149,7 +149,7 @@ result<std::unique_ptr<TcpListener>> TcpListener::listen(asio::any_io_executor e
 
 asio::awaitable<result<std::unique_ptr<io::TcpStream>>> TcpListener::accept() {
   if (!acceptor_.is_open()) co_return io::error::closed;
-  auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+  auto [ec, socket] = co_await acceptor_.async_accept(io::nothrow_deferred);
   if (ec) co_return ec;
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
@@ -193,7 +193,7 @@ struct ResolveState {
 };
 
 asio::awaitable<void> run_lookup(std::shared_ptr<ResolveState> st, std::string host, std::string service) {
-  auto [ec, results] = co_await st->resolver.async_resolve(host, service, tcp::resolver::numeric_service, use_nothrow);
+  auto [ec, results] = co_await st->resolver.async_resolve(host, service, tcp::resolver::numeric_service, io::nothrow_deferred);
   st->ec = ec;
   st->results = std::move(results);
   st->done = true;
@@ -208,7 +208,7 @@ asio::awaitable<result<std::vector<tcp::endpoint>>> resolve(asio::any_io_executo
   st->signal.expires_after(timeout);
   asio::co_spawn(executor, run_lookup(st, host, std::to_string(port)), asio::detached);
   if (!st->done) {
-    auto [ec] = co_await st->signal.async_wait(use_nothrow);
+    auto [ec] = co_await st->signal.async_wait(io::nothrow_deferred);
     if (!st->done) {
       st->resolver.cancel();
       if (!ec) {

@@ -126,7 +126,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   // 1. multistream-select /noise. The initiator sends its proposal and Noise message 1 together (V1Lazy).
   io::StreamPtr stream;
   if (initiator) {
-    auto n = co_await select_outbound_lazy(std::move(raw), std::string(noise::protocol_id), hs.take_output());
+    auto n = start_outbound_lazy(std::move(raw), std::string(noise::protocol_id), hs.take_output());
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   } else {
@@ -164,7 +164,7 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   //    its yamux frames follow the proposal, and the echo is checked by the first read (V1Lazy).
   io::StreamPtr muxed;
   if (initiator) {
-    auto n = co_await select_outbound_lazy(std::move(secure), std::string(yamux_protocol_id));
+    auto n = start_outbound_lazy(std::move(secure), std::string(yamux_protocol_id));
     if (!n) co_return n.error();
     muxed = std::move(n->stream);
   } else {

@@ -1,4 +1,4 @@
-// The yamux driver's keep-alive timer (MuxedConnection::timer_loop / drain): an outstanding ping fails the
+// The yamux driver's keep-alive timer (MuxedConnection::arm_timer / on_timer / drain): an outstanding ping fails the
 // connection keepalive_timeout after the LAST byte received (yamux::Config::keepalive_timeout), even though
 // the driver only re-arms its timer when the deadline moves earlier (a later deadline is picked up when the
 // armed timer fires).
