@@ -6,8 +6,10 @@
 // Input language, one op byte at a time (op % 8):
 //   0-3 feed: next byte = length L (0..255), then L raw bytes go to on_bytes
 //   4 open_stream        5 write: next byte picks a stream, the one after gives the size (×97 bytes)
-//   6 read: next byte picks a stream    7 misc: next byte: bit0 close_write/reset, bits1-7 time step (s),
-//     then on_timeout, a ping or go_away, and output_written of part of the output
+//   6 read: next byte picks a stream; a read that finds nothing arms the stream (arm_read) with a span of
+//     1 + (op >> 3) × 257 bytes, which the next read of any stream may collect
+//   7 misc: next byte: bit0 close_write/reset, bits1-7 time step (s), then on_timeout, a ping or go_away,
+//     and output_written of part of the output; bit2 first gives up an armed read (disarm_read)
 #include "lp2p/codec/yamux/session.hpp"
 
 #include <cstdlib>
@@ -61,6 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<StreamId> ids;
   Bytes fed;  // every byte given to on_bytes, for the replay check
   Bytes buf(128 * 1024);
+  Bytes armed(8 * 1024);  // shared by every armed stream: bytes may mix, memory must stay in bounds
   std::size_t local_cmds = 1;  // local frames since the output was last fully drained (initial ping)
   std::size_t i = 0;
   auto next = [&]() -> std::uint8_t { return i < size ? data[i++] : 0; };
@@ -93,13 +96,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)s.write(id, payload);
         break;
       }
-      case 6:
-        (void)s.read(pick(), buf, now);
+      case 6: {
+        const StreamId id = pick();
+        auto r = s.read(id, buf, now);
+        if (r && *r == 0) (void)s.arm_read(id, std::span<std::uint8_t>(armed).first(1 + (op >> 3) * 257));
         ++local_cmds;
         break;
+      }
       case 7: {
         const std::uint8_t b = next();
         const StreamId id = pick();
+        if (b & 4) s.disarm_read(id);
         if (b & 1) (void)s.close_write(id);
         else (void)s.reset(id);
         now += std::chrono::seconds(b >> 1);

@@ -59,7 +59,14 @@ class YamuxStream final : public io::ByteStream {
         if (r.error() == yamux::error::unknown_stream && slot_->freed) co_return error_code(asio::error::eof);
         co_return r.error();
       }
-      if (!co_await slot_->readable.wait()) co_return error_code(asio::error::operation_aborted);
+      // Nothing buffered: let the session copy what arrives straight into buf (the next read() above
+      // collects it). If this coroutine ends without that read (cancelled, closed), the guard gives the
+      // bytes back to the stream's buffer.
+      ArmGuard guard{conn_->session_.arm_read(id_, buf) ? this : nullptr};
+      const bool woken = co_await slot_->readable.wait();
+      if (!woken) co_return error_code(asio::error::operation_aborted);
+      if (closed_ || slot_->reset) continue;  // the guard disarms; the checks above report it
+      guard.stream = nullptr;                 // the read() above disarms
     }
   }
 
@@ -105,6 +112,13 @@ class YamuxStream final : public io::ByteStream {
   std::string describe() const override { return "yamux stream " + std::to_string(id_) + " over " + conn_->transport_->describe(); }
 
  private:
+  struct ArmGuard {
+    YamuxStream* stream;
+    ~ArmGuard() {
+      if (stream && !stream->slot_->freed) stream->conn_->session_.disarm_read(stream->id_);
+    }
+  };
+
   std::shared_ptr<MuxedConnection> conn_;
   yamux::StreamId id_;
   std::shared_ptr<MuxedConnection::Slot> slot_;

@@ -310,3 +310,84 @@ TEST_CASE("noise Decrypter with an adaptive read size: small frames keep the rea
   }
   CHECK(rs.size() == ReadSize::default_initial);
 }
+
+// FrameBuffer under bulk traffic: storage grows to two whole frames plus a read (so the partial frame is
+// moved only every few reads) and no further, whatever the chunking; frames come out unchanged.
+TEST_CASE("noise FrameBuffer: byte-at-a-time and random splits over many frames stay under the cap",
+          "[noise][framing][limit][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  std::vector<Bytes> frames;
+  Bytes wire;
+  for (int i = 0; i < 48; ++i) {
+    const int kind = static_cast<int>(rng() % 4);
+    Bytes body(kind == 0 ? rng() % 64 : kind == 1 ? max_message_size : rng() % (max_message_size + 1));
+    for (auto& b : body) b = static_cast<std::uint8_t>(rng());
+    NOISE_OK(append_frame(body, wire));
+    frames.push_back(std::move(body));
+  }
+  constexpr std::size_t max_read = 64 * 1024;
+  const std::size_t whole = frame_header_size + max_message_size;
+  const std::size_t cap = 2 * whole + max_read;  // documented storage bound
+  const int mode = GENERATE(0, 1, 2);          // 0: feed() one byte at a time; 1: feed() random splits;
+                                               // 2: NoiseStream-like prepare(max(needed, read))/commit(part)
+  INFO("mode " << mode);
+  FrameBuffer fb;
+  std::size_t pos = 0, next = 0;
+  auto pump = [&] {
+    for (;;) {
+      auto f = fb.next_frame();
+      REQUIRE_OK(f);
+      if (!*f) return;
+      REQUIRE(next < frames.size());
+      REQUIRE(Bytes((*f)->begin(), (*f)->end()) == frames[next]);
+      ++next;
+    }
+  };
+  while (pos < wire.size()) {
+    std::size_t n = 0;
+    if (mode == 0) {
+      n = 1;
+      fb.feed(BytesView(wire).subspan(pos, 1));
+    } else if (mode == 1) {
+      n = std::min<std::size_t>(wire.size() - pos, rng() % 3 == 0 ? 1 + rng() % 16 : 1 + rng() % max_read);
+      fb.feed(BytesView(wire).subspan(pos, n));
+    } else {
+      auto space = fb.prepare(std::max(fb.bytes_needed(), rng() % 2 ? max_read : 1 + rng() % max_read));
+      REQUIRE(space.size() <= whole);
+      n = std::min<std::size_t>({wire.size() - pos, space.size(), rng() % 2 ? space.size() : 1 + rng() % space.size()});
+      std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(pos), n, space.begin());
+      fb.commit(n);
+    }
+    pos += n;
+    REQUIRE(fb.capacity() <= cap);
+    REQUIRE(fb.buffered() <= max_read + whole);
+    pump();
+    REQUIRE(fb.buffered() < whole);  // drained: at most one partial frame left
+  }
+  CHECK(next == frames.size());
+  CHECK(fb.buffered() == 0);
+}
+
+TEST_CASE("noise FrameBuffer: small frames keep small storage", "[noise][framing][limit]") {
+  FrameBuffer fb;
+  Bytes wire;
+  for (int i = 0; i < 2000; ++i) NOISE_OK(append_frame(Bytes(100, static_cast<std::uint8_t>(i)), wire));
+  std::size_t pos = 0, frames = 0;
+  while (pos < wire.size()) {
+    auto space = fb.prepare(std::min<std::size_t>(8 * 1024, wire.size() - pos));
+    std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(pos), space.size(), space.begin());
+    fb.commit(space.size());
+    pos += space.size();
+    for (;;) {
+      auto f = fb.next_frame();
+      REQUIRE_OK(f);
+      if (!*f) break;
+      CHECK((*f)->size() == 100);
+      ++frames;
+    }
+  }
+  CHECK(frames == 2000);
+  CHECK(fb.capacity() <= 8 * 1024 + 102);  // never the bulk size: a partial small frame moves cheaply
+}

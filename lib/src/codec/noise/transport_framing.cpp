@@ -41,7 +41,21 @@ void FrameBuffer::compact() {
 }
 
 std::span<std::uint8_t> FrameBuffer::prepare(std::size_t n) {
-  if (buf_.size() - end_ < n) {
+  if (buf_.size() - end_ >= n) return {buf_.data() + end_, n};
+  // No room behind the data for this read. Moving the partial frame at the front costs a copy of up to a
+  // whole frame: under bulk traffic (a partial frame longer than the cheap-move limit) the storage grows
+  // once to two whole frames plus the read, so that a move comes only every few reads instead of before
+  // every read. Connections that only see small frames keep small storage and move a few bytes.
+  constexpr std::size_t cheap_move = 4096;
+  const std::size_t live = end_ - start_;
+  const std::size_t bulk_size = 2 * (max_frame_ + frame_header_size) + n;
+  if (live > cheap_move && buf_.size() < bulk_size) {
+    decltype(buf_) grown(std::max(bulk_size, live + n));
+    copy_bytes(grown.data(), buf_.data() + start_, live);  // fresh storage: no overlap
+    buf_.swap(grown);
+    start_ = 0;
+    end_ = live;
+  } else {
     compact();
     if (buf_.size() - end_ < n) buf_.resize(end_ + n);
   }

@@ -51,6 +51,15 @@ class ByteQueue {
     consume(n);
     return n;
   }
+  /// Puts bytes back in front of the queue (rare: a read target given back unread).
+  void prepend(BytesView b) {
+    Bytes joined;
+    joined.reserve(b.size() + size());
+    append_bytes(joined, b.data(), b.size());
+    append_bytes(joined, data_.data() + head_, size());
+    data_.swap(joined);
+    head_ = 0;
+  }
   void clear() noexcept {
     data_.clear();
     data_.shrink_to_fit();
@@ -74,6 +83,13 @@ struct Stream {
   std::uint32_t recv_max = initial_window;     // auto-tuned maximum
   Time last_window_update{};
   ByteQueue buffer;
+  // Zero-copy receive (arm_read): while the buffer is empty, received bytes go straight into the
+  // waiting reader's span. armed_filled bytes of it are received and not yet read.
+  std::span<std::uint8_t> armed;
+  std::size_t armed_filled = 0;
+  bool is_armed = false;
+  /// Received bytes not yet read, wherever they are.
+  std::size_t unread() const noexcept { return buffer.size() + armed_filled; }
 };
 
 }  // namespace
@@ -177,7 +193,7 @@ struct Session::Impl {
     events.emplace_back(StreamClosed{id});
   }
   void maybe_free(StreamId id, const Stream& s) {
-    if (s.local_fin && s.remote_fin && s.buffer.empty()) free_stream(id);
+    if (s.local_fin && s.remote_fin && s.unread() == 0) free_stream(id);
   }
   void set_blocked(Stream& s, bool blocked) {
     if (s.write_blocked == blocked) return;
@@ -312,9 +328,16 @@ struct Session::Impl {
     if (body_stream == 0) return;
     Stream* s = find(body_stream);  // looked up per chunk: the app may reset it between on_bytes calls
     if (!s) return;
-    const bool was_empty = s->buffer.empty();
-    s->buffer.append(chunk);
-    if (was_empty && !chunk.empty()) events.emplace_back(Readable{body_stream});
+    const bool was_empty = s->unread() == 0;
+    if (s->is_armed && s->buffer.empty()) {
+      // The reader waits with a span: fill it first (one copy instead of two), buffer only the rest.
+      const std::size_t n = std::min(chunk.size(), s->armed.size() - s->armed_filled);
+      copy_bytes(s->armed.data() + s->armed_filled, chunk.data(), n);
+      s->armed_filled += n;
+      chunk = chunk.subspan(n);
+    }
+    if (!chunk.empty()) s->buffer.append(chunk);
+    if (was_empty && s->unread() > 0) events.emplace_back(Readable{body_stream});
   }
   void finish_body() {
     if (body_stream != 0 && body_fin) {
@@ -353,7 +376,7 @@ struct Session::Impl {
   void maybe_window_update(StreamId id, Stream& s) {
     if (s.remote_fin) return;  // the peer sends nothing more: no credit needed
     const std::uint32_t received = s.recv_max - s.recv_window;  // credit the peer used
-    const std::uint32_t buffered = static_cast<std::uint32_t>(s.buffer.size());  // <= received
+    const std::uint32_t buffered = static_cast<std::uint32_t>(s.unread());  // <= received; not yet taken by the app
     std::uint32_t update = received - std::min(buffered, received);
     if (update < s.recv_max / 2) return;  // half or more is still available to the sender
     if (rtt && now - s.last_window_update < 2 * *rtt) {
@@ -469,7 +492,18 @@ result<std::size_t> Session::read(StreamId id, std::span<std::uint8_t> out, Time
   if (m.terminated) return error_code(error::session_closed);
   Stream* s = m.find(id);
   if (!s) return error_code(error::unknown_stream);
-  const std::size_t n = s->buffer.pop(out);
+  std::size_t n = 0;
+  if (s->is_armed) {
+    // The bytes are already in the armed span (which the caller passes again as `out`); the buffer only
+    // holds what did not fit in it.
+    n = std::min(s->armed_filled, out.size());
+    if (out.data() != s->armed.data()) copy_bytes(out.data(), s->armed.data(), n);
+    if (n < s->armed_filled) s->buffer.prepend(BytesView(s->armed.data() + n, s->armed_filled - n));
+    s->armed = {};
+    s->armed_filled = 0;
+    s->is_armed = false;
+  }
+  if (n == 0) n = s->buffer.pop(out);
   if (n == 0) {
     if (s->remote_fin && s->buffer.empty()) return error_code(error::end_of_stream);
     return std::size_t{0};
@@ -478,6 +512,27 @@ result<std::size_t> Session::read(StreamId id, std::span<std::uint8_t> out, Time
   m.maybe_window_update(id, *s);
   m.maybe_free(id, *s);
   return n;
+}
+
+bool Session::arm_read(StreamId id, std::span<std::uint8_t> dst) {
+  Impl& m = *impl_;
+  if (m.terminated) return false;
+  Stream* s = m.find(id);
+  if (!s || dst.empty() || s->unread() > 0 || s->remote_fin) return false;
+  s->armed = dst;
+  s->armed_filled = 0;
+  s->is_armed = true;
+  return true;
+}
+
+void Session::disarm_read(StreamId id) {
+  Stream* s = impl_->find(id);
+  if (!s || !s->is_armed) return;
+  // What arrived is unread: back in front of whatever came behind it.
+  if (s->armed_filled > 0) s->buffer.prepend(BytesView(s->armed.data(), s->armed_filled));
+  s->armed = {};
+  s->armed_filled = 0;
+  s->is_armed = false;
 }
 
 result<void> Session::close_write(StreamId id) {
@@ -550,7 +605,7 @@ std::optional<StreamInfo> Session::stream_info(StreamId id) const {
   return StreamInfo{s.outbound,   s.outbound ? !s.awaiting_ack : !s.ack_pending,
                     s.local_fin,  s.remote_fin,
                     s.send_window, s.recv_window,
-                    s.recv_max,   s.buffer.size()};
+                    s.recv_max,   s.unread()};
 }
 
 std::size_t Session::stream_count() const { return impl_->streams.size(); }

@@ -35,7 +35,9 @@ result<std::optional<Frame>> parse_frame(BytesView in, std::size_t max_frame = m
 /// Bytes that arrive after the last handshake frame (a peer may send transport frames right behind
 /// message 3) are handed on with take_remaining().
 /// Memory: the buffer holds what was fed and not yet returned; a caller that drains next_frame() after
-/// every feed keeps it under one read plus one frame (65537 bytes), and storage is reused, not reallocated.
+/// every feed keeps it under one read plus one frame (65537 bytes). Storage is reused, not reallocated:
+/// it grows to at most two whole frames plus one read (about 192 KiB with 64 KiB reads) under bulk
+/// traffic, so that the partial frame left behind a read is moved to the front only every few reads.
 /// @par Thread safety
 /// Distinct objects: safe. Shared objects: unsafe.
 class FrameBuffer {
@@ -58,6 +60,8 @@ class FrameBuffer {
   std::size_t bytes_needed() const noexcept;
   /// Bytes buffered and not yet returned as frames.
   std::size_t buffered() const noexcept { return end_ - start_; }
+  /// Size of the storage (for tests of the memory bound).
+  std::size_t capacity() const noexcept { return buf_.size(); }
   /// Removes and returns every buffered byte not yet returned as a frame.
   Bytes take_remaining();
 

@@ -171,6 +171,17 @@ class Session {
   /// (StreamClosed) and later calls return unknown_stream.
   /// @errors error::session_closed, error::unknown_stream, error::end_of_stream (peer FIN, drained)
   result<std::size_t> read(StreamId id, std::span<std::uint8_t> out, Time now);
+  /// Zero-copy receive for a reader about to wait: while nothing is buffered, received bytes of stream
+  /// `id` are copied straight into `dst` (once, instead of into the stream's buffer and later out of it),
+  /// and only what does not fit is buffered. The next read() takes them (pass the same span as `out`)
+  /// and disarms; windows are credited then, exactly as if they had been buffered. `dst` must stay valid
+  /// until that read() or disarm_read(). A Readable event still announces the first bytes.
+  /// @return false (nothing armed) when bytes are already buffered, the peer finished, dst is empty, the
+  ///   stream is unknown or the session closed: read() instead, which reports why.
+  bool arm_read(StreamId id, std::span<std::uint8_t> dst);
+  /// Gives up an armed span without reading (the reader was cancelled): whatever arrived in it goes back
+  /// to the front of the stream's buffer, unread. No-op when nothing is armed or the stream is gone.
+  void disarm_read(StreamId id);
   /// Half-close: queues an empty Data(FIN). Idempotent. Frees the stream (StreamClosed) when the peer has
   /// closed too and every byte has been read.
   /// @errors error::session_closed, error::unknown_stream
