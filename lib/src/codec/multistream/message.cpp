@@ -2,6 +2,8 @@
 
 #include "lp2p/core/uvarint.hpp"
 
+#include <algorithm>
+
 namespace lp2p::multistream {
 
 bool is_valid_protocol_name(std::string_view name) noexcept {
@@ -9,7 +11,13 @@ bool is_valid_protocol_name(std::string_view name) noexcept {
 }
 
 void encode_message(std::string_view content, Bytes& out) {
-  uvarint::encode(content.size() + 1, out);
+  std::uint8_t prefix[uvarint::max_bytes];
+  const std::size_t n = uvarint::encode_to(content.size() + 1, prefix);
+  // At most one allocation per message (prefix, content and '\n' each grew the vector before), while
+  // repeated appends (header, then proposal or echo) keep geometric growth.
+  const std::size_t need = out.size() + n + content.size() + 1;
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
+  out.insert(out.end(), prefix, prefix + n);
   out.insert(out.end(), content.begin(), content.end());
   out.push_back('\n');
 }

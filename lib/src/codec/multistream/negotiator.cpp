@@ -94,6 +94,14 @@ std::vector<std::string> valid_only(std::vector<std::string> names) {
 Listener::Listener(std::vector<std::string> protocols, Config cfg)
     : NegotiatorBase(cfg), advertised_(valid_only(std::move(protocols))) {}
 
+Listener::Listener(std::shared_ptr<const std::vector<std::string>> protocols, Config cfg) : NegotiatorBase(cfg) {
+  if (protocols && std::all_of(protocols->begin(), protocols->end(),
+                               [](const std::string& n) { return is_valid_protocol_name(n); }))
+    shared_ = std::move(protocols);
+  else if (protocols)
+    advertised_ = valid_only(*protocols);
+}
+
 Listener::Listener(std::function<bool(std::string_view)> supports, std::vector<std::string> advertised,
                    Config cfg)
     : NegotiatorBase(cfg), supports_(std::move(supports)), advertised_(valid_only(std::move(advertised))) {}
@@ -130,7 +138,7 @@ bool Listener::handle(const std::string& msg) {
       return false;
     }
     ++attempts_;
-    encode_ls_response(advertised_, out_, cfg_.max_message_size);
+    encode_ls_response(advertised(), out_, cfg_.max_message_size);
     return true;
   }
   if (msg == not_available || msg == protocol_id) {
@@ -142,7 +150,7 @@ bool Listener::handle(const std::string& msg) {
     return false;
   }
   const bool supported = supports_ ? supports_(msg)
-                                   : std::find(advertised_.begin(), advertised_.end(), msg) != advertised_.end();
+                                   : std::find(advertised().begin(), advertised().end(), msg) != advertised().end();
   if (supported) {
     queue(msg);  // the echo confirms the selection
     state_ = State::done;
