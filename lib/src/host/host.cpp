@@ -362,9 +362,8 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     // made over a relayed connection; go-libp2p PR #3043).
     if (received.observed_addr && !c->info.relayed) {
       std::uint16_t local_port = 0;
-      for (const auto& comp : c->info.local_addr.components())
-        if (comp.protocol == Protocol::tcp && comp.value.size() == 2)
-          local_port = static_cast<std::uint16_t>((comp.value[0] << 8) | comp.value[1]);
+      if (auto v = c->info.local_addr.last_value(Protocol::tcp); v && v->size() == 2)
+        local_port = static_cast<std::uint16_t>(((*v)[0] << 8) | (*v)[1]);
       observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
       prepared_observations.push_back(dcutr::prepare(dcutr::Observation{c->info.remote_addr, *received.observed_addr, local_port}));
       if (observations.size() > max_observations) {

@@ -314,7 +314,13 @@ TEST_CASE("identify fast path: decode_into equals decode + merge", "[codec][iden
     }
     REQUIRE(direct == via_merge);
   }
+  // A failed decode leaves the target as it was, even when valid fields precede the fault.
   IdentifyMessage m;
+  m.protocols = {"/a"};
+  m.agent_version = "x";
+  const IdentifyMessage before = m;
   REQUIRE_ERR(lp2p::identify::decode_into(Bytes(lp2p::identify::max_message_size + 1, 0), m), codec::error::frame_too_large);
   REQUIRE_ERR(lp2p::identify::decode_into(hex("0a05 01"), m), codec::error::malformed_protobuf);
+  REQUIRE_ERR(lp2p::identify::decode_into(hex("1a02 2f62 3201 79 0f"), m), codec::error::malformed_protobuf);
+  CHECK(m == before);
 }

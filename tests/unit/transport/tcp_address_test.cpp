@@ -17,7 +17,7 @@ Multiaddr reference_to_multiaddr(const tcp::endpoint& endpoint) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
   const std::string ip = a.is_v4() ? a.to_v4().to_string() : asio::ip::address_v6(a.to_v6().to_bytes()).to_string();
   auto m = Multiaddr::parse((a.is_v4() ? "/ip4/" : "/ip6/") + ip + "/tcp/" + std::to_string(endpoint.port()));
-  REQUIRE(m);
+  REQUIRE(m.has_value());
   return std::move(*m);
 }
 

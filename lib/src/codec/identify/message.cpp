@@ -192,29 +192,51 @@ result<Bytes> encode_frames(const IdentifyMessage& msg) {
   return out;
 }
 
-result<void> decode_into(BytesView body, IdentifyMessage& into) {
-  if (body.size() > max_message_size) return error_code(codec::error::frame_too_large);
+namespace {
+// Walks a message body, calling on_field(field number, value) for every known field; false when the
+// body is malformed (see Parser).
+template <class OnField>
+bool walk(BytesView body, OnField&& on_field) {
   Parser in(body);
   while (!in.done()) {
     std::uint32_t t = 0;
-    if (!in.tag(t) || t == 0) return error_code(codec::error::malformed_protobuf);
-    BytesView v;
-    if ((t & 7) == 2 && (t >> 3) <= f_signed_peer_record && (t >> 3) != 7 && (t >> 3) != 0) {
-      if (!in.length_delimited(v)) return error_code(codec::error::malformed_protobuf);
-      switch (t >> 3) {
-        case f_public_key: assign(into.public_key, v); break;
-        case f_listen_addrs: into.listen_addrs.push_back(to_bytes_copy(v)); break;
-        case f_protocols: into.protocols.push_back(to_string_copy(v)); break;
-        case f_observed_addr: assign(into.observed_addr, v); break;
-        case f_protocol_version: assign(into.protocol_version, v); break;
-        case f_agent_version: assign(into.agent_version, v); break;
-        case f_signed_peer_record: assign(into.signed_peer_record, v); break;
-        default: break;  // unreachable
-      }
+    if (!in.tag(t) || t == 0) return false;
+    const std::uint32_t field = t >> 3;
+    if ((t & 7) == 2 && field >= f_public_key && field <= f_signed_peer_record && field != 7) {
+      BytesView v;
+      if (!in.length_delimited(v)) return false;
+      on_field(field, v);
       continue;
     }
-    if ((t & 7) == 4 || !in.skip(t, 0)) return error_code(codec::error::malformed_protobuf);
+    if ((t & 7) == 4 || !in.skip(t, 0)) return false;
   }
+  return true;
+}
+}  // namespace
+
+result<void> decode_into(BytesView body, IdentifyMessage& into) {
+  if (body.size() > max_message_size) return error_code(codec::error::frame_too_large);
+  // Validate and count first: `into` stays untouched on error, and the repeated fields grow once.
+  std::size_t addrs = 0, protocols = 0;
+  if (!walk(body, [&](std::uint32_t field, BytesView) {
+        addrs += field == f_listen_addrs;
+        protocols += field == f_protocols;
+      }))
+    return error_code(codec::error::malformed_protobuf);
+  into.listen_addrs.reserve(into.listen_addrs.size() + addrs);
+  into.protocols.reserve(into.protocols.size() + protocols);
+  walk(body, [&](std::uint32_t field, BytesView v) {
+    switch (field) {
+      case f_public_key: assign(into.public_key, v); break;
+      case f_listen_addrs: into.listen_addrs.push_back(to_bytes_copy(v)); break;
+      case f_protocols: into.protocols.push_back(to_string_copy(v)); break;
+      case f_observed_addr: assign(into.observed_addr, v); break;
+      case f_protocol_version: assign(into.protocol_version, v); break;
+      case f_agent_version: assign(into.agent_version, v); break;
+      case f_signed_peer_record: assign(into.signed_peer_record, v); break;
+      default: break;
+    }
+  });
   return {};
 }
 

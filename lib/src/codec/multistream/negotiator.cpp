@@ -1,5 +1,7 @@
 #include "lp2p/codec/multistream/negotiator.hpp"
 
+#include "lp2p/core/uvarint.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -39,6 +41,9 @@ Dialer::Dialer(std::vector<std::string> protocols, bool lazy, Config cfg)
     }
   }
   // The README recommends the header and the first proposal in one packet; rust and go do so.
+  // Both in one allocation.
+  out_.reserve(uvarint::encoded_size(protocol_id.size() + 1) + protocol_id.size() + 1 +
+               uvarint::encoded_size(protocols_[0].size() + 1) + protocols_[0].size() + 1);
   queue(protocol_id);
   propose_current();
 }
@@ -128,6 +133,8 @@ bool Listener::handle(const std::string& msg) {
       return false;
     }
     // Our header goes out only now, as rust's and js's listeners do; it precedes any reply below.
+    // Room for the echo of a typical protocol id too, so that header and echo take one allocation.
+    out_.reserve(64);
     queue(protocol_id);
     state_ = State::expect_proposal;
     return true;

@@ -55,7 +55,7 @@ result<IdentifyMessage> decode(BytesView body);
 
 /// Decodes one message body straight into `into`, with merge()'s rules (present optionals overwrite,
 /// repeated fields are appended): decode() + merge() without the intermediate message, for a reader
-/// that folds every frame of a stream. On error `into` may hold part of the body.
+/// that folds every frame of a stream. On error `into` is unchanged.
 /// @errors as decode()
 result<void> decode_into(BytesView body, IdentifyMessage& into);
 
