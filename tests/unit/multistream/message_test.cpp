@@ -298,3 +298,36 @@ TEST_CASE("multistream encode_message appends exactly prefix, content and newlin
     }
   }
 }
+
+TEST_CASE("multistream next_view yields what next copies", "[multistream][codec][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int iter = 0; iter < 200; ++iter) {
+    Bytes wire;
+    for (int i = static_cast<int>(rng() % 6); i > 0; --i) {
+      std::string m(rng() % 40, '\0');
+      for (auto& c : m) c = static_cast<char>(rng());
+      ms::encode_message(m, wire);
+    }
+    if (rng() % 4 == 0) wire.push_back(0xff);  // an unfinished prefix at the end
+    if (rng() % 8 == 0) wire.insert(wire.end(), {0x03, 'a', 'b', 'c'});  // missing '\n': sticky error
+    ms::MessageReader copying, viewing;
+    for (std::size_t pos = 0; pos < wire.size();) {
+      const std::size_t take = std::min<std::size_t>(wire.size() - pos, 1 + rng() % 20);
+      copying.feed(BytesView(wire).subspan(pos, take));
+      viewing.feed(BytesView(wire).subspan(pos, take));
+      pos += take;
+      for (;;) {
+        error_code ec1, ec2;
+        auto a = copying.next(ec1);
+        auto b = viewing.next_view(ec2);
+        REQUIRE(a.has_value() == b.has_value());
+        REQUIRE(ec1 == ec2);
+        if (!a) break;
+        REQUIRE(*a == *b);
+      }
+      REQUIRE(to_hex(copying.buffered()) == to_hex(viewing.buffered()));
+    }
+  }
+}

@@ -92,6 +92,12 @@ void MessageReader::feed(BytesView in) {
 }
 
 std::optional<std::string> MessageReader::next(error_code& ec) {
+  auto m = next_view(ec);
+  if (!m) return std::nullopt;
+  return std::string(*m);
+}
+
+std::optional<std::string_view> MessageReader::next_view(error_code& ec) {
   ec = error_;
   if (ec) return std::nullopt;
   auto m = decode_message(buffered(), max_, ec);
@@ -99,9 +105,8 @@ std::optional<std::string> MessageReader::next(error_code& ec) {
     error_ = ec;
     return std::nullopt;
   }
-  std::string content(m->content);
-  pos_ += m->size;
-  return content;
+  pos_ += m->size;  // buf_ itself changes only in feed() and take_buffered()
+  return m->content;
 }
 
 Bytes MessageReader::take_buffered() {

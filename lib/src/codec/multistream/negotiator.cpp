@@ -66,7 +66,7 @@ void Dialer::on_bytes(BytesView in) {
   if (finished()) return;  // already selected: everything is leftover
   for (;;) {
     error_code ec;
-    auto msg = reader_.next(ec);
+    auto msg = reader_.next_view(ec);  // a view: no string per message
     if (!msg) {
       if (ec) fail(ec);
       return;
@@ -117,7 +117,7 @@ void Listener::on_bytes(BytesView in) {
   if (finished()) return;
   for (;;) {
     error_code ec;
-    auto msg = reader_.next(ec);
+    auto msg = reader_.next_view(ec);  // a view: no string per message
     if (!msg) {
       if (ec) fail(ec);
       return;
@@ -126,7 +126,7 @@ void Listener::on_bytes(BytesView in) {
   }
 }
 
-bool Listener::handle(const std::string& msg) {
+bool Listener::handle(std::string_view msg) {
   if (state_ == State::expect_header) {
     if (msg != protocol_id) {
       fail(error::bad_header);
@@ -161,7 +161,7 @@ bool Listener::handle(const std::string& msg) {
   if (supported) {
     queue(msg);  // the echo confirms the selection
     state_ = State::done;
-    succeed(msg);
+    succeed(std::string(msg));
     return false;
   }
   if (attempts_ == cfg_.max_attempts) {

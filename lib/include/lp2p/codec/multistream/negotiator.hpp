@@ -130,7 +130,7 @@ class Listener : public NegotiatorBase {
 
  private:
   enum class State { expect_header, expect_proposal, done };
-  bool handle(const std::string& msg);  // false once the negotiation has ended
+  bool handle(std::string_view msg);  // false once the negotiation has ended
 
   const std::vector<std::string>& advertised() const noexcept { return shared_ ? *shared_ : advertised_; }
 
