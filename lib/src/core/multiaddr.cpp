@@ -459,6 +459,32 @@ bool Multiaddr::has(Protocol p) const {
   return std::any_of(spans.begin(), spans.end(), [p](const Span& s) { return s.info->code == p; });
 }
 
+std::optional<BytesView> Multiaddr::last_value(Protocol p) const noexcept {
+  // split() without its vector; the bytes were validated on construction.
+  std::optional<BytesView> found;
+  const BytesView all(bytes_);
+  std::size_t pos = 0;
+  error_code ec;
+  while (pos < all.size()) {
+    const auto code = uvarint::decode_prefix(all.subspan(pos), ec);
+    if (!code) break;  // unreachable
+    const Info* info = by_code(code->value);
+    if (!info) break;  // unreachable
+    std::size_t value_start = pos + code->size;
+    std::size_t len = static_cast<std::size_t>(info->size);
+    if (info->size == var) {
+      const auto l = uvarint::decode_prefix(all.subspan(value_start), ec);
+      if (!l) break;  // unreachable
+      value_start += l->size;
+      len = static_cast<std::size_t>(l->value);
+    }
+    if (value_start + len > all.size()) break;  // unreachable
+    if (info->code == p) found = all.subspan(value_start, len);
+    pos = value_start + len;
+  }
+  return found;
+}
+
 Multiaddr Multiaddr::encapsulate(const Multiaddr& inner) const {
   if (inner.empty()) return *this;
   if (!empty() && split(bytes_).back().info->kind == Kind::path) return *this;  // see the header

@@ -2,12 +2,27 @@
 
 namespace lp2p::uvarint {
 
-void encode(std::uint64_t v, Bytes& out) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
+namespace {
+// Up to 10 bytes for a value over max_value (a caller's bug): written as before, never out of bounds.
+std::size_t write(std::uint64_t v, std::uint8_t* out, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  while (v >= 0x80 && n + 1 < cap) {
+    out[n++] = static_cast<std::uint8_t>(v | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<std::uint8_t>(v));
+  out[n++] = static_cast<std::uint8_t>(v);
+  return n;
+}
+}  // namespace
+
+std::size_t encode_to(std::uint64_t v, std::span<std::uint8_t, max_bytes> out) noexcept {
+  return write(v, out.data(), out.size());
+}
+
+void encode(std::uint64_t v, Bytes& out) {
+  // One insert: pushing byte by byte regrew an empty vector for every byte of a multi-byte varint.
+  std::uint8_t buf[max_bytes + 1];
+  out.insert(out.end(), buf, buf + write(v, buf, sizeof buf));
 }
 
 std::size_t encoded_size(std::uint64_t v) noexcept {

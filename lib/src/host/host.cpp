@@ -116,13 +116,21 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     events_ready.notify();
   }
 
-  std::vector<std::string> supported_protocols() const {
-    std::vector<std::string> p{std::string(protocol::identify_protocol_id),
-                               std::string(protocol::identify_push_protocol_id),
-                               std::string(protocol::ping_protocol_id)};
-    for (const auto& [name, h] : handlers) p.push_back(name);
-    return p;
+  /// What inbound streams may select: built once and shared with every negotiation (it was a fresh
+  /// vector of strings per stream); set_handler/remove_handler drop it.
+  const std::shared_ptr<const std::vector<std::string>>& supported_protocols() {
+    if (!protocols_cache) {
+      auto p = std::make_shared<std::vector<std::string>>();
+      p->reserve(3 + handlers.size());
+      p->emplace_back(protocol::identify_protocol_id);
+      p->emplace_back(protocol::identify_push_protocol_id);
+      p->emplace_back(protocol::ping_protocol_id);
+      for (const auto& [name, h] : handlers) p->push_back(name);
+      protocols_cache = std::move(p);
+    }
+    return protocols_cache;
   }
+  std::shared_ptr<const std::vector<std::string>> protocols_cache;
 
   std::shared_ptr<Connection> find_connection(const PeerId& peer) const {
     std::shared_ptr<Connection> best;
@@ -143,17 +151,37 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     return ids == connections_by_peer.end() ? 0 : ids->second.size();
   }
 
-  identify::IdentifyMessage identify_message(const Connection& c) const {
+  /// Our identify message without observedAddr (the only per-connection field).
+  identify::IdentifyMessage identify_message() {
     identify::IdentifyMessage m;
     m.public_key = identity.public_key().encode_protobuf();
     for (const auto& a : listen_addrs) m.listen_addrs.push_back(a.bytes());
     for (const auto& a : circuit_addrs) m.listen_addrs.push_back(a.bytes());  // reachable through relays
-    m.protocols = supported_protocols();
-    m.observed_addr = c.info.remote_addr.bytes();
+    m.protocols = *supported_protocols();
     m.protocol_version = config.protocol_version;
     m.agent_version = config.agent_version;
     return m;
   }
+
+  /// The identify reply for `c`, framed: identify_message() is encoded once and reused until the
+  /// addresses or protocols it lists change (checked here, so no mutation site can forget to drop it).
+  result<Bytes> identify_reply(const Connection& c) {
+    const auto& protocols = supported_protocols();
+    const bool addrs_same = identify_cache_addrs.size() == listen_addrs.size() + circuit_addrs.size() &&
+                            std::equal(listen_addrs.begin(), listen_addrs.end(), identify_cache_addrs.begin()) &&
+                            std::equal(circuit_addrs.begin(), circuit_addrs.end(),
+                                       identify_cache_addrs.begin() + static_cast<std::ptrdiff_t>(listen_addrs.size()));
+    if (!identify_cache || identify_cache_protocols != protocols || !addrs_same) {
+      identify_cache.emplace(identify_message());
+      identify_cache_protocols = protocols;
+      identify_cache_addrs = listen_addrs;
+      identify_cache_addrs.insert(identify_cache_addrs.end(), circuit_addrs.begin(), circuit_addrs.end());
+    }
+    return identify_cache->encode_frame(BytesView(c.info.remote_addr.bytes()));
+  }
+  std::optional<identify::PreparedMessage> identify_cache;
+  std::shared_ptr<const std::vector<std::string>> identify_cache_protocols;  // what identify_cache lists
+  std::vector<Multiaddr> identify_cache_addrs;                               // listen then circuit addresses
 
   // ---- connections ---------------------------------------------------------------------------------
 
@@ -270,13 +298,15 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto& protocol = n->protocol;
     auto& stream = n->stream;
     if (protocol == protocol::identify_protocol_id) {
-      auto r = co_await protocol::identify_respond(*stream, identify_message(*c));
+      auto reply = identify_reply(*c);
+      result<void> r = reply ? result<void>{} : result<void>(reply.error());
+      if (reply) r = co_await protocol::identify_respond_frame(*stream, *reply);
       if (!r) LP2P_LOG(debug, "identify") << "reply to " << c->info.peer.to_base58() << " failed: " << r.error().message();
       co_return;
     }
     if (protocol == protocol::identify_push_protocol_id) {
       auto m = co_await protocol::identify_read(*stream);
-      if (m) emit(IdentifyReceived{c->info, protocol::to_identify_info(*m)});
+      if (m) emit(IdentifyReceived{c->info, protocol::to_identify_info(std::move(*m))});
       co_return;
     }
     if (protocol == protocol::ping_protocol_id) {
@@ -328,14 +358,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
                                  << ": its public key is missing or belongs to another peer";
       co_return;
     }
-    auto received = protocol::to_identify_info(*m);
+    auto received = protocol::to_identify_info(std::move(*m));
     // Only direct connections tell us how NATs map our ports (WIRE.md §1.3: never trust observations
     // made over a relayed connection; go-libp2p PR #3043).
     if (received.observed_addr && !c->info.relayed) {
       std::uint16_t local_port = 0;
-      for (const auto& comp : c->info.local_addr.components())
-        if (comp.protocol == Protocol::tcp && comp.value.size() == 2)
-          local_port = static_cast<std::uint16_t>((comp.value[0] << 8) | comp.value[1]);
+      if (auto v = c->info.local_addr.last_value(Protocol::tcp); v && v->size() == 2)
+        local_port = static_cast<std::uint16_t>(((*v)[0] << 8) | (*v)[1]);
       observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
       prepared_observations.push_back(dcutr::prepare(dcutr::Observation{c->info.remote_addr, *received.observed_addr, local_port}));
       if (observations.size() > max_observations) {
@@ -736,9 +765,13 @@ asio::awaitable<result<Stream>> Host::open_stream(const PeerId& peer, std::vecto
 
 void Host::set_handler(std::string protocol, StreamHandler handler) {
   impl_->handlers[std::move(protocol)] = std::move(handler);
+  impl_->protocols_cache.reset();
 }
 
-void Host::remove_handler(const std::string& protocol) { impl_->handlers.erase(protocol); }
+void Host::remove_handler(const std::string& protocol) {
+  impl_->handlers.erase(protocol);
+  impl_->protocols_cache.reset();
+}
 
 asio::awaitable<result<std::chrono::microseconds>> Host::ping(const PeerId& peer) {
   auto impl = impl_;

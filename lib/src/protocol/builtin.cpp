@@ -20,6 +20,11 @@ asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify
   co_return co_await s.shutdown_write();
 }
 
+asio::awaitable<result<void>> identify_respond_frame(io::ByteStream& s, BytesView frame) {
+  if (auto w = co_await s.write_all(frame); !w) co_return w.error();
+  co_return co_await s.shutdown_write();
+}
+
 asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::ByteStream& s) {
   identify::IdentifyMessage merged;
   for (std::size_t i = 0; i < identify::max_messages_per_stream; ++i) {
@@ -29,18 +34,23 @@ asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::ByteStream&
       if (i > 0 && frame.error() == asio::error::eof) break;
       co_return frame.error();
     }
-    auto msg = identify::decode(*frame);
-    if (!msg) co_return msg.error();
-    identify::merge(merged, *msg);
+    // Straight into the merged message: decode() + merge() copied every field twice.
+    if (auto r = identify::decode_into(*frame, merged); !r) co_return r.error();
   }
   co_return merged;
 }
 
 IdentifyInfo to_identify_info(const identify::IdentifyMessage& m) {
+  identify::IdentifyMessage copy = m;
+  return to_identify_info(std::move(copy));
+}
+
+IdentifyInfo to_identify_info(identify::IdentifyMessage&& m) {
   IdentifyInfo info;
-  info.protocol_version = m.protocol_version.value_or("");
-  info.agent_version = m.agent_version.value_or("");
-  info.protocols = m.protocols;
+  if (m.protocol_version) info.protocol_version = std::move(*m.protocol_version);
+  if (m.agent_version) info.agent_version = std::move(*m.agent_version);
+  info.protocols = std::move(m.protocols);
+  info.listen_addrs.reserve(m.listen_addrs.size());
   for (const auto& a : m.listen_addrs)
     if (auto ma = Multiaddr::from_bytes(a)) info.listen_addrs.push_back(std::move(*ma));
   // js-libp2p appends /p2p/<the observed peer, i.e. us> to observedAddr; go and rust don't. Strip it so

@@ -20,6 +20,9 @@ constexpr std::size_t ping_size = 32;
 /// Responder: writes `ours` (length-prefixed; at most identify::max_message_size) and closes.
 boost::asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify::IdentifyMessage& ours);
 
+/// Responder with a pre-encoded reply (identify::PreparedMessage::encode_frame): writes `frame` and closes.
+boost::asio::awaitable<result<void>> identify_respond_frame(io::ByteStream& s, BytesView frame);
+
 /// Requester (and push receiver): reads and merges up to identify::max_messages_per_stream messages
 /// until EOF.
 /// @errors codec frame errors, identify decode errors, transport errors
@@ -28,6 +31,8 @@ boost::asio::awaitable<result<identify::IdentifyMessage>> identify_read(io::Byte
 /// Converts the wire message into the public IdentifyInfo (dropping addresses that do not parse, and a
 /// trailing /p2p/<id> of the observed address, which js-libp2p adds).
 IdentifyInfo to_identify_info(const identify::IdentifyMessage& m);
+/// The same, moving the strings out of `m` instead of copying them.
+IdentifyInfo to_identify_info(identify::IdentifyMessage&& m);
 
 /// Responder: echoes 32-byte pings until EOF.
 boost::asio::awaitable<result<void>> ping_respond(io::ByteStream& s);

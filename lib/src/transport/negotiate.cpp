@@ -176,9 +176,8 @@ result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protoco
   return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(held), std::move(dialer))};
 }
 
-asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
-                                                  Reply when) {
-  multistream::Listener listener(std::move(supported));
+namespace {
+asio::awaitable<result<Negotiated>> run_listener(io::StreamPtr stream, multistream::Listener listener, Reply when) {
   if (auto r = co_await run_engine(*stream, listener, when != Reply::now); !r) co_return r.error();
   auto protocol = listener.outcome()->protocol;
   auto leftover = listener.take_leftover();
@@ -193,6 +192,18 @@ asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::ve
   // Else the answer rides with our first write.
   auto s = with_write_prefix(with_leftover(std::move(stream), std::move(leftover)), std::move(reply), false);
   co_return Negotiated{std::move(protocol), std::move(s)};
+}
+}  // namespace
+
+asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
+                                                  Reply when) {
+  return run_listener(std::move(stream), multistream::Listener(std::move(supported)), when);
+}
+
+asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream,
+                                                  std::shared_ptr<const std::vector<std::string>> supported,
+                                                  Reply when) {
+  return run_listener(std::move(stream), multistream::Listener(std::move(supported)), when);
 }
 
 }  // namespace lp2p::transport

@@ -6,6 +6,7 @@
 
 #include "lp2p/io/byte_stream.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ enum class Reply {
 /// whose listener may close without writing: the answer would be lost.
 /// @errors multistream errors (too_many_attempts, bad_header, ...), transport errors
 boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream, std::vector<std::string> supported,
+                                                          Reply reply = Reply::now);
+
+/// The same with a shared list, which a host builds once instead of for every inbound stream.
+boost::asio::awaitable<result<Negotiated>> select_inbound(io::StreamPtr stream,
+                                                          std::shared_ptr<const std::vector<std::string>> supported,
                                                           Reply reply = Reply::now);
 
 /// `stream` whose first write_all sends `prefix` and the data together. With `flush_before_read`, a read

@@ -51,10 +51,27 @@ result<TcpTarget> to_tcp_target(const Multiaddr& address) {
 Multiaddr to_multiaddr(const tcp::endpoint& endpoint) {
   auto a = endpoint.address();
   if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  // Rebuilding the v6 address from its bytes drops a scope id (fe80::1%eth0), which /ip6 cannot carry.
-  const std::string ip = a.is_v4() ? a.to_v4().to_string() : asio::ip::address_v6(a.to_v6().to_bytes()).to_string();
-  auto m = Multiaddr::parse((a.is_v4() ? "/ip4/" : "/ip6/") + ip + "/tcp/" + std::to_string(endpoint.port()));
-  return m ? std::move(*m) : Multiaddr{};  // cannot fail: Asio prints what the multiaddr parser accepts
+  // The binary form directly (it was printed as text and parsed back, a dozen allocations on every
+  // connection): code, address bytes (a v6 scope id, fe80::1%eth0, is dropped: /ip6 cannot carry it),
+  // then tcp's code and the port in network order. Both codes fit in one varint byte.
+  std::uint8_t buf[1 + 16 + 1 + 2];
+  std::size_t n = 0;
+  if (a.is_v4()) {
+    const auto b = a.to_v4().to_bytes();
+    buf[n++] = static_cast<std::uint8_t>(Protocol::ip4);
+    std::memcpy(buf + n, b.data(), b.size());
+    n += b.size();
+  } else {
+    const auto b = a.to_v6().to_bytes();
+    buf[n++] = static_cast<std::uint8_t>(Protocol::ip6);
+    std::memcpy(buf + n, b.data(), b.size());
+    n += b.size();
+  }
+  buf[n++] = static_cast<std::uint8_t>(Protocol::tcp);
+  buf[n++] = static_cast<std::uint8_t>(endpoint.port() >> 8);
+  buf[n++] = static_cast<std::uint8_t>(endpoint.port() & 0xff);
+  auto m = Multiaddr::from_bytes(BytesView(buf, n));
+  return m ? std::move(*m) : Multiaddr{};  // cannot fail: any address and port is a valid value
 }
 
 namespace {

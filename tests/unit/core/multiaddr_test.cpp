@@ -380,3 +380,33 @@ TEST_CASE("multiaddr round-trips random addresses", "[core][multiaddr][property]
   }
   CHECK(hashed.size() == ordered.size());
 }
+
+TEST_CASE("multiaddr last_value equals the last matching component", "[core][multiaddr][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const P protocols[] = {P::ip4, P::ip6, P::tcp, P::udp, P::quic_v1, P::dns4, P::p2p_circuit, P::p2p,
+                         P::tls, P::sni, P::ws, P::certhash, P::memory, P::ip6zone, P::noise, P::unix};
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    const auto n = rng() % 6 + 1;
+    for (unsigned k = 0; k < n; ++k) text += random_component(rng);
+    INFO(text);
+    const auto a = ma(text);
+    const auto cs = a.components();
+    for (const auto p : protocols) {
+      std::optional<Bytes> expected;
+      for (const auto& c : cs)
+        if (c.protocol == p) expected = c.value;
+      const auto got = a.last_value(p);
+      REQUIRE(got.has_value() == expected.has_value());
+      if (got) REQUIRE(Bytes(got->begin(), got->end()) == *expected);
+    }
+  }
+  CHECK_FALSE(Multiaddr{}.last_value(P::tcp));
+  const auto a = ma("/ip4/1.2.3.4/tcp/80/p2p-circuit/ip6/::1/tcp/443");
+  REQUIRE(a.last_value(P::tcp));
+  CHECK(Bytes(a.last_value(P::tcp)->begin(), a.last_value(P::tcp)->end()) == Bytes{0x01, 0xbb});
+  REQUIRE(a.last_value(P::p2p_circuit));
+  CHECK(a.last_value(P::p2p_circuit)->empty());
+}

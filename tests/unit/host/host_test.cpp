@@ -191,3 +191,47 @@ TEST_CASE("unsupported protocol, reset and wrong PeerId give specific errors", "
     co_await stop_all(*a, *b);
   }(), std::chrono::seconds(15));
 }
+
+TEST_CASE("handler changes reach identify replies and stream negotiation", "[host][integration][identify]") {
+  // The host encodes its identify reply and its protocol list once; both must follow set_handler and
+  // remove_handler.
+  asio::io_context ioc;
+  auto a = Host::create(ioc.get_executor(), config_with_seed(1)).value();
+  auto b = Host::create(ioc.get_executor(), config_with_seed(2)).value();
+  auto c = Host::create(ioc.get_executor(), config_with_seed(3)).value();
+  a->set_handler("/x/1.0.0", echo_handler);
+  auto has = [](const IdentifyInfo& info, const std::string& p) {
+    return std::find(info.protocols.begin(), info.protocols.end(), p) != info.protocols.end();
+  };
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    co_await start_all(*a, *b, *c);
+    auto cb = co_await b->dial(dial_addr(*a));
+    REQUIRE_OK(cb);
+    auto first = co_await wait_for<IdentifyReceived>(*b);
+    CHECK(has(first.info, "/x/1.0.0"));
+    CHECK_FALSE(has(first.info, "/y/1.0.0"));
+    CHECK(first.info.listen_addrs == a->listen_addrs());
+    REQUIRE(first.info.observed_addr);
+    CHECK(*first.info.observed_addr == cb->local_addr);
+
+    a->set_handler("/y/1.0.0", echo_handler);
+    a->remove_handler("/x/1.0.0");
+    auto cc = co_await c->dial(dial_addr(*a));
+    REQUIRE_OK(cc);
+    auto second = co_await wait_for<IdentifyReceived>(*c);
+    CHECK(has(second.info, "/y/1.0.0"));
+    CHECK_FALSE(has(second.info, "/x/1.0.0"));
+    CHECK(has(second.info, "/ipfs/id/1.0.0"));
+    REQUIRE(second.info.observed_addr);
+    CHECK(*second.info.observed_addr == cc->local_addr);  // per connection, not cached
+
+    std::vector<std::string> y{"/y/1.0.0"};
+    auto sy = co_await c->open_stream(a->id(), std::move(y));
+    CHECK(sy.has_value());
+    if (sy) sy->reset();
+    std::vector<std::string> x{"/x/1.0.0"};
+    auto sx = co_await c->open_stream(a->id(), std::move(x));
+    REQUIRE_ERR(sx, multistream::error::protocol_not_supported);
+    co_await stop_all(*a, *b, *c);
+  }(), std::chrono::seconds(10));
+}

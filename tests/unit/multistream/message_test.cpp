@@ -272,3 +272,62 @@ TEST_CASE("multistream messages round-trip under random chunking", "[multistream
     REQUIRE(r.buffered().empty());
   }
 }
+
+TEST_CASE("multistream encode_message appends exactly prefix, content and newline",
+          "[multistream][codec][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int iter = 0; iter < 500; ++iter) {
+    Bytes out(rng() % 40, 0xab);  // appends after existing bytes
+    if (rng() % 2) out.reserve(out.size() + rng() % 100);
+    Bytes expected = out;
+    for (int k = 1 + rng() % 4; k > 0; --k) {
+      // Lengths around the one- and two-byte prefix boundary (127 content bytes + '\n' = 128).
+      std::string content(rng() % 3 == 0 ? 120 + rng() % 16 : rng() % 300, '\0');
+      for (auto& c : content) c = static_cast<char>(rng());
+      ms::encode_message(content, out);
+      // The byte-at-a-time reference.
+      uvarint::encode(content.size() + 1, expected);
+      for (char c : content) expected.push_back(static_cast<std::uint8_t>(c));
+      expected.push_back('\n');
+      REQUIRE(out == expected);
+      REQUIRE(ms::encode_message(content) == Bytes(expected.end() - static_cast<std::ptrdiff_t>(
+                                                        uvarint::encoded_size(content.size() + 1) + content.size() + 1),
+                                                    expected.end()));
+    }
+  }
+}
+
+TEST_CASE("multistream next_view yields what next copies", "[multistream][codec][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int iter = 0; iter < 200; ++iter) {
+    Bytes wire;
+    for (int i = static_cast<int>(rng() % 6); i > 0; --i) {
+      std::string m(rng() % 40, '\0');
+      for (auto& c : m) c = static_cast<char>(rng());
+      ms::encode_message(m, wire);
+    }
+    if (rng() % 4 == 0) wire.push_back(0xff);  // an unfinished prefix at the end
+    if (rng() % 8 == 0) wire.insert(wire.end(), {0x03, 'a', 'b', 'c'});  // missing '\n': sticky error
+    ms::MessageReader copying, viewing;
+    for (std::size_t pos = 0; pos < wire.size();) {
+      const std::size_t take = std::min<std::size_t>(wire.size() - pos, 1 + rng() % 20);
+      copying.feed(BytesView(wire).subspan(pos, take));
+      viewing.feed(BytesView(wire).subspan(pos, take));
+      pos += take;
+      for (;;) {
+        error_code ec1, ec2;
+        auto a = copying.next(ec1);
+        auto b = viewing.next_view(ec2);
+        REQUIRE(a.has_value() == b.has_value());
+        REQUIRE(ec1 == ec2);
+        if (!a) break;
+        REQUIRE(*a == *b);
+      }
+      REQUIRE(to_hex(copying.buffered()) == to_hex(viewing.buffered()));
+    }
+  }
+}

@@ -488,3 +488,46 @@ TEST_CASE("multistream random negotiations", "[multistream][negotiator][property
     }
   }
 }
+
+TEST_CASE("multistream listener with a shared list behaves like one with its own copy",
+          "[multistream][negotiator][property]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const std::vector<std::string> universe{"/noise", "/yamux/1.0.0", "/ipfs/id/1.0.0", "/ipfs/ping/1.0.0",
+                                          "invalid", "/perf/1.0.0"};
+  for (int iter = 0; iter < 300; ++iter) {
+    std::vector<std::string> list = universe;
+    std::shuffle(list.begin(), list.end(), rng);
+    list.resize(rng() % (list.size() + 1));
+    // The dialer's side: header, then a few proposals or ls requests, possibly invalid or unknown.
+    std::vector<std::string> sent{std::string(ms::protocol_id)};
+    for (int k = rng() % 4; k >= 0; --k) {
+      const auto r = rng() % (universe.size() + 2);
+      sent.push_back(r < universe.size() ? universe[r] : r == universe.size() ? "ls" : "/unknown");
+    }
+    Bytes wire;
+    for (const auto& m : sent) ms::encode_message(m, wire);
+    INFO("iteration " << iter);
+
+    ms::Listener own(list);
+    auto shared = std::make_shared<const std::vector<std::string>>(list);
+    ms::Listener borrowed(shared);
+    for (std::size_t pos = 0; pos < wire.size();) {
+      const std::size_t n = std::min<std::size_t>(wire.size() - pos, 1 + rng() % 16);
+      own.on_bytes(BytesView(wire).subspan(pos, n));
+      borrowed.on_bytes(BytesView(wire).subspan(pos, n));
+      pos += n;
+      REQUIRE(drain_output(own) == drain_output(borrowed));
+    }
+    REQUIRE(own.outcome().has_value() == borrowed.outcome().has_value());
+    if (own.outcome()) {
+      REQUIRE(own.outcome()->error == borrowed.outcome()->error);
+      REQUIRE(own.outcome()->protocol == borrowed.outcome()->protocol);
+    }
+    REQUIRE(*shared == list);  // never modified
+  }
+  ms::Listener none(std::shared_ptr<const std::vector<std::string>>{});  // a null list supports nothing
+  none.on_bytes(msgs({ms::protocol_id, "/noise"}));
+  CHECK(drain_output(none) == msgs({ms::protocol_id, "na"}));
+}

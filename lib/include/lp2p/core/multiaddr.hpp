@@ -126,6 +126,9 @@ class Multiaddr {
   std::vector<Component> components() const;
   /// True when some component has protocol `p`.
   bool has(Protocol p) const;
+  /// The value of the last component with protocol `p` (a view into bytes(); empty for protocols
+  /// without a value), or nullopt when there is none. Unlike components(), it allocates nothing.
+  std::optional<BytesView> last_value(Protocol p) const noexcept;
 
   /// This address followed by `inner` ("/ip4/1.2.3.4/tcp/1" + "/p2p/Qm..").
   Multiaddr encapsulate(const Multiaddr& inner) const;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 namespace lp2p::uvarint {
 
@@ -15,6 +16,9 @@ constexpr std::uint64_t max_value = (std::uint64_t{1} << 63) - 1;
 
 /// Appends the encoding of v (v <= max_value) to out.
 void encode(std::uint64_t v, Bytes& out);
+/// Writes the encoding of v (v <= max_value) to the start of `out` and returns its length: for callers
+/// that assemble a prefix on the stack instead of growing a vector byte by byte.
+std::size_t encode_to(std::uint64_t v, std::span<std::uint8_t, max_bytes> out) noexcept;
 /// Number of bytes encode(v) writes.
 std::size_t encoded_size(std::uint64_t v) noexcept;
 

@@ -2,6 +2,8 @@
 
 #include "lp2p/core/uvarint.hpp"
 
+#include <algorithm>
+
 namespace lp2p::multistream {
 
 bool is_valid_protocol_name(std::string_view name) noexcept {
@@ -9,7 +11,13 @@ bool is_valid_protocol_name(std::string_view name) noexcept {
 }
 
 void encode_message(std::string_view content, Bytes& out) {
-  uvarint::encode(content.size() + 1, out);
+  std::uint8_t prefix[uvarint::max_bytes];
+  const std::size_t n = uvarint::encode_to(content.size() + 1, prefix);
+  // At most one allocation per message (prefix, content and '\n' each grew the vector before), while
+  // repeated appends (header, then proposal or echo) keep geometric growth.
+  const std::size_t need = out.size() + n + content.size() + 1;
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
+  out.insert(out.end(), prefix, prefix + n);
   out.insert(out.end(), content.begin(), content.end());
   out.push_back('\n');
 }
@@ -84,6 +92,12 @@ void MessageReader::feed(BytesView in) {
 }
 
 std::optional<std::string> MessageReader::next(error_code& ec) {
+  auto m = next_view(ec);
+  if (!m) return std::nullopt;
+  return std::string(*m);
+}
+
+std::optional<std::string_view> MessageReader::next_view(error_code& ec) {
   ec = error_;
   if (ec) return std::nullopt;
   auto m = decode_message(buffered(), max_, ec);
@@ -91,9 +105,8 @@ std::optional<std::string> MessageReader::next(error_code& ec) {
     error_ = ec;
     return std::nullopt;
   }
-  std::string content(m->content);
-  pos_ += m->size;
-  return content;
+  pos_ += m->size;  // buf_ itself changes only in feed() and take_buffered()
+  return m->content;
 }
 
 Bytes MessageReader::take_buffered() {

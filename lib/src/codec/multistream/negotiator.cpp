@@ -1,5 +1,7 @@
 #include "lp2p/codec/multistream/negotiator.hpp"
 
+#include "lp2p/core/uvarint.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -39,6 +41,9 @@ Dialer::Dialer(std::vector<std::string> protocols, bool lazy, Config cfg)
     }
   }
   // The README recommends the header and the first proposal in one packet; rust and go do so.
+  // Both in one allocation.
+  out_.reserve(uvarint::encoded_size(protocol_id.size() + 1) + protocol_id.size() + 1 +
+               uvarint::encoded_size(protocols_[0].size() + 1) + protocols_[0].size() + 1);
   queue(protocol_id);
   propose_current();
 }
@@ -61,7 +66,7 @@ void Dialer::on_bytes(BytesView in) {
   if (finished()) return;  // already selected: everything is leftover
   for (;;) {
     error_code ec;
-    auto msg = reader_.next(ec);
+    auto msg = reader_.next_view(ec);  // a view: no string per message
     if (!msg) {
       if (ec) fail(ec);
       return;
@@ -94,6 +99,14 @@ std::vector<std::string> valid_only(std::vector<std::string> names) {
 Listener::Listener(std::vector<std::string> protocols, Config cfg)
     : NegotiatorBase(cfg), advertised_(valid_only(std::move(protocols))) {}
 
+Listener::Listener(std::shared_ptr<const std::vector<std::string>> protocols, Config cfg) : NegotiatorBase(cfg) {
+  if (protocols && std::all_of(protocols->begin(), protocols->end(),
+                               [](const std::string& n) { return is_valid_protocol_name(n); }))
+    shared_ = std::move(protocols);
+  else if (protocols)
+    advertised_ = valid_only(*protocols);
+}
+
 Listener::Listener(std::function<bool(std::string_view)> supports, std::vector<std::string> advertised,
                    Config cfg)
     : NegotiatorBase(cfg), supports_(std::move(supports)), advertised_(valid_only(std::move(advertised))) {}
@@ -104,7 +117,7 @@ void Listener::on_bytes(BytesView in) {
   if (finished()) return;
   for (;;) {
     error_code ec;
-    auto msg = reader_.next(ec);
+    auto msg = reader_.next_view(ec);  // a view: no string per message
     if (!msg) {
       if (ec) fail(ec);
       return;
@@ -113,13 +126,15 @@ void Listener::on_bytes(BytesView in) {
   }
 }
 
-bool Listener::handle(const std::string& msg) {
+bool Listener::handle(std::string_view msg) {
   if (state_ == State::expect_header) {
     if (msg != protocol_id) {
       fail(error::bad_header);
       return false;
     }
     // Our header goes out only now, as rust's and js's listeners do; it precedes any reply below.
+    // Room for the echo of a typical protocol id too, so that header and echo take one allocation.
+    out_.reserve(64);
     queue(protocol_id);
     state_ = State::expect_proposal;
     return true;
@@ -130,7 +145,7 @@ bool Listener::handle(const std::string& msg) {
       return false;
     }
     ++attempts_;
-    encode_ls_response(advertised_, out_, cfg_.max_message_size);
+    encode_ls_response(advertised(), out_, cfg_.max_message_size);
     return true;
   }
   if (msg == not_available || msg == protocol_id) {
@@ -142,11 +157,11 @@ bool Listener::handle(const std::string& msg) {
     return false;
   }
   const bool supported = supports_ ? supports_(msg)
-                                   : std::find(advertised_.begin(), advertised_.end(), msg) != advertised_.end();
+                                   : std::find(advertised().begin(), advertised().end(), msg) != advertised().end();
   if (supported) {
     queue(msg);  // the echo confirms the selection
     state_ = State::done;
-    succeed(msg);
+    succeed(std::string(msg));
     return false;
   }
   if (attempts_ == cfg_.max_attempts) {

@@ -53,6 +53,31 @@ result<Bytes> encode_frames(const IdentifyMessage& msg);
 /// @errors codec::error::frame_too_large (body over max_message_size), codec::error::malformed_protobuf
 result<IdentifyMessage> decode(BytesView body);
 
+/// Decodes one message body straight into `into`, with merge()'s rules (present optionals overwrite,
+/// repeated fields are appended): decode() + merge() without the intermediate message, for a reader
+/// that folds every frame of a stream. On error `into` is unchanged.
+/// @errors as decode()
+result<void> decode_into(BytesView body, IdentifyMessage& into);
+
+/// A message whose fields other than observedAddr are encoded once, for a host that answers every
+/// connection's identify request with the same message except the address it observed. Protobuf's tag
+/// order puts observedAddr (field 4) between the fields 1-3 and 5-8, so both parts are kept.
+class PreparedMessage {
+ public:
+  PreparedMessage() = default;
+  /// Encodes everything in `msg` except observed_addr (ignored).
+  explicit PreparedMessage(const IdentifyMessage& msg);
+
+  /// The same bytes as codec::encode_frame(*encode(msg)) for the message given to the constructor with
+  /// observed_addr replaced by `observed_addr`: one frame, ready to write.
+  /// @errors codec::error::message_too_large (body over max_message_size), as encode()
+  result<Bytes> encode_frame(std::optional<BytesView> observed_addr) const;
+
+ private:
+  Bytes head_;  // fields 1-3
+  Bytes tail_;  // fields 5, 6, 8
+};
+
 /// Folds the next message read from the same stream into `into`, as go's reader does with
 /// proto.Merge: fields present in `next` overwrite, repeated fields are appended.
 void merge(IdentifyMessage& into, const IdentifyMessage& next);

@@ -82,6 +82,9 @@ class MessageReader {
   /// The next complete message's content (without '\n'), or std::nullopt: need more bytes when `ec`
   /// is clear, otherwise a terminal error (see decode_message for the list).
   std::optional<std::string> next(error_code& ec);
+  /// The same without copying: the view points into the reader's buffer and stays valid until the next
+  /// feed() or take_buffered() (the negotiators compare most messages and keep none).
+  std::optional<std::string_view> next_view(error_code& ec);
   /// Bytes received but not yet returned as messages.
   BytesView buffered() const noexcept { return BytesView(buf_).subspan(pos_); }
   /// Moves the unconsumed bytes out, leaving the reader empty.

@@ -14,6 +14,7 @@
 #include "lp2p/codec/multistream/message.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,6 +113,9 @@ class Listener : public NegotiatorBase {
  public:
   /// Supports exactly `protocols` (also the ls answer). Invalid names are ignored (rust does the same).
   explicit Listener(std::vector<std::string> protocols, Config cfg = {});
+  /// Supports exactly `*protocols`, shared instead of copied: a host hands the same list to every
+  /// inbound stream. The list must not change while shared (replace the pointer instead).
+  explicit Listener(std::shared_ptr<const std::vector<std::string>> protocols, Config cfg = {});
   /// Supports whatever `supports` accepts (it is only called with valid names); `advertised` is the
   /// ls answer.
   Listener(std::function<bool(std::string_view)> supports, std::vector<std::string> advertised,
@@ -126,10 +130,13 @@ class Listener : public NegotiatorBase {
 
  private:
   enum class State { expect_header, expect_proposal, done };
-  bool handle(const std::string& msg);  // false once the negotiation has ended
+  bool handle(std::string_view msg);  // false once the negotiation has ended
+
+  const std::vector<std::string>& advertised() const noexcept { return shared_ ? *shared_ : advertised_; }
 
   std::function<bool(std::string_view)> supports_;
-  std::vector<std::string> advertised_;
+  std::vector<std::string> advertised_;  // unless shared_
+  std::shared_ptr<const std::vector<std::string>> shared_;  // all valid names
   std::size_t attempts_ = 0;
   State state_ = State::expect_header;
 };
