@@ -116,6 +116,20 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     events_ready.notify();
   }
 
+  /// emit(make()) for the per-connection events (established, identified, closed), but without building
+  /// the event when nobody would see it: no observer, debug logging off and the queue full (an application
+  /// that never reads events). Those events copy the ConnectionInfo and, for identify, the peer's whole
+  /// protocol and address lists; built only to be dropped, they cost dozens of allocations per connection.
+  /// The dropped count is the same either way.
+  template <class MakeEvent>
+  void emit_if_wanted(MakeEvent&& make) {
+    if (observers.empty() && events.size() >= config.limits.event_queue && !log::enabled(log::Level::debug)) {
+      ++dropped;
+      return;
+    }
+    emit(make());
+  }
+
   /// What inbound streams may select: built once and shared with every negotiation (it was a fresh
   /// vector of strings per stream); set_handler/remove_handler drop it.
   const std::shared_ptr<const std::vector<std::string>>& supported_protocols() {
@@ -253,7 +267,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     LP2P_LOG(info, "host") << "connection " << c->info.id << " established with " << c->info.peer.to_base58()
                            << " (" << to_string(dir) << (relayed ? ", relayed" : ", direct") << ") local "
                            << c->info.local_addr.to_string() << " remote " << c->info.remote_addr.to_string();
-    emit(ConnectionEstablished{c->info});
+    emit_if_wanted([&] { return HostEvent(ConnectionEstablished{c->info}); });
     io::spawn_detached(ex, run_connection(c), "connection task");
     return c;
   }
@@ -275,7 +289,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     const auto reason = c->mux->error();
     LP2P_LOG(info, "host") << "connection " << c->info.id << " with " << c->info.peer.to_base58() << " closed: "
                            << reason.message();
-    emit(ConnectionClosed{c->info, reason});
+    emit_if_wanted([&] { return HostEvent(ConnectionClosed{c->info, reason}); });
   }
 
   asio::awaitable<void> accept_streams(std::shared_ptr<Connection> c) {
@@ -306,7 +320,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     }
     if (protocol == protocol::identify_push_protocol_id) {
       auto m = co_await protocol::identify_read(*stream);
-      if (m) emit(IdentifyReceived{c->info, protocol::to_identify_info(std::move(*m))});
+      if (m) emit_if_wanted([&] { return HostEvent(IdentifyReceived{c->info, protocol::to_identify_info(std::move(*m))}); });
       co_return;
     }
     if (protocol == protocol::ping_protocol_id) {
@@ -376,7 +390,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
                                << received.agent_version << "', observed address "
                                << (received.observed_addr ? received.observed_addr->to_string() : std::string("none"));
-    emit(IdentifyReceived{c->info, std::move(received)});
+    emit_if_wanted([&] { return HostEvent(IdentifyReceived{c->info, std::move(received)}); });
   }
 
   /// The first half of stop() and of ~Host: nothing new starts (no accepts, relay or classification
