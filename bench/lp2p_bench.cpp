@@ -368,32 +368,27 @@ void bench_framing(const Options& o) {
 }
 // ---- crypto: the public-key operations of a handshake, libsodium vs OpenSSL 3 ---------------------------
 
-/// Microseconds per call: the best of 100 batches of 20 calls, so other processes on a shared machine
-/// (which only ever make a batch slower) drop out.
-template <class F>
-double best_us(F f) {
+/// Time per call in `Unit`s (std::micro, std::nano): the best of 100 batches of `batch` calls, so other
+/// processes on a shared machine (which only ever make a batch slower) drop out.
+template <class Unit, class F>
+double best_per_call(F& f, int batch) {
   f();
   double best = 1e30;
   for (int b = 0; b < 100; ++b) {
     const auto t = Clock::now();
-    for (int i = 0; i < 20; ++i) f();
-    best = std::min(best, std::chrono::duration<double, std::micro>(Clock::now() - t).count() / 20);
+    for (int i = 0; i < batch; ++i) f();
+    best = std::min(best, std::chrono::duration<double, Unit>(Clock::now() - t).count() / batch);
   }
   return best;
 }
 
+/// Microseconds per call: the best of 100 batches of 20 calls.
+template <class F>
+double best_us(F f) { return best_per_call<std::micro>(f, 20); }
+
 /// Nanoseconds per call: the best of 100 batches of 1000 calls.
 template <class F>
-double best_ns(F f) {
-  f();
-  double best = 1e30;
-  for (int b = 0; b < 100; ++b) {
-    const auto t = Clock::now();
-    for (int i = 0; i < 1000; ++i) f();
-    best = std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - t).count() / 1000);
-  }
-  return best;
-}
+double best_ns(F f) { return best_per_call<std::nano>(f, 1000); }
 
 /// A Noise handshake side does ~33 SHA-256 of 32..100 bytes (MixHash, HMAC). lp2p uses OpenSSL's low-level
 /// SHA256_CTX: EVP_DigestInit_ex2 allocates a provider context per hash even on a reused EVP_MD_CTX.

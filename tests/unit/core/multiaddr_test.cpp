@@ -345,6 +345,14 @@ std::string random_component(std::mt19937& rng) {
     default: return "/ip6zone/z" + std::to_string(rng() % 10) + "/noise";
   }
 }
+
+/// One to six random components, as text.
+std::string random_address_text(std::mt19937& rng) {
+  std::string text;
+  const auto n = rng() % 6 + 1;
+  for (unsigned k = 0; k < n; ++k) text += random_component(rng);
+  return text;
+}
 }  // namespace
 
 TEST_CASE("multiaddr round-trips random addresses", "[core][multiaddr][property]") {
@@ -354,9 +362,7 @@ TEST_CASE("multiaddr round-trips random addresses", "[core][multiaddr][property]
   std::unordered_set<Multiaddr> hashed;
   std::map<Multiaddr, int> ordered;
   for (int i = 0; i < 2000; ++i) {
-    std::string text;
-    const auto n = rng() % 6 + 1;
-    for (unsigned k = 0; k < n; ++k) text += random_component(rng);
+    const std::string text = random_address_text(rng);
     INFO(text);
     const auto a = ma(text);
     auto b = Multiaddr::from_bytes(a.bytes());
@@ -388,9 +394,7 @@ TEST_CASE("multiaddr last_value equals the last matching component", "[core][mul
   const P protocols[] = {P::ip4, P::ip6, P::tcp, P::udp, P::quic_v1, P::dns4, P::p2p_circuit, P::p2p,
                          P::tls, P::sni, P::ws, P::certhash, P::memory, P::ip6zone, P::noise, P::unix};
   for (int i = 0; i < 2000; ++i) {
-    std::string text;
-    const auto n = rng() % 6 + 1;
-    for (unsigned k = 0; k < n; ++k) text += random_component(rng);
+    const std::string text = random_address_text(rng);
     INFO(text);
     const auto a = ma(text);
     const auto cs = a.components();
