@@ -60,9 +60,23 @@ BytesView Handshake::our_payload() {
 }
 
 result<void> Handshake::send(BytesView payload) {
-  Bytes msg;
-  if (auto r = hs_.write_message(payload, msg); !r) return r;
-  return append_frame(msg, out_);
+  // The message is written in place behind its length prefix (what append_frame() would produce), into
+  // a buffer reserved once for the largest message (2): no separate message buffer growing insert by insert.
+  const std::size_t at = out_.size();
+  out_.reserve(at + frame_header_size + min_message2_size + payload.size());
+  out_.resize(at + frame_header_size);
+  if (auto r = hs_.write_message(payload, out_); !r) {
+    out_.resize(at);
+    return r;
+  }
+  const std::size_t len = out_.size() - at - frame_header_size;
+  if (len > max_message_size) {
+    out_.resize(at);
+    return error::frame_too_large;
+  }
+  out_[at] = static_cast<std::uint8_t>(len >> 8);
+  out_[at + 1] = static_cast<std::uint8_t>(len);
+  return {};
 }
 
 result<void> Handshake::on_bytes(BytesView bytes) {
