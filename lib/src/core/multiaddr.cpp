@@ -277,6 +277,7 @@ struct Span {
 // Splits bytes that came from from_bytes/parse/from_components (so cannot fail).
 std::vector<Span> split(const Bytes& bytes) {
   std::vector<Span> out;
+  out.reserve(4);  // ip/tcp/p2p (+ p2p-circuit/p2p) in one allocation instead of growing 1, 2, 4
   std::size_t pos = 0;
   error_code ec;
   while (pos < bytes.size()) {
@@ -447,7 +448,9 @@ std::string Multiaddr::to_string() const {
 
 std::vector<Multiaddr::Component> Multiaddr::components() const {
   std::vector<Component> out;
-  for (const auto& sp : split(bytes_))
+  const auto spans = split(bytes_);
+  out.reserve(spans.size());
+  for (const auto& sp : spans)
     out.push_back({sp.info->code, sp.info->name,
                    Bytes(bytes_.begin() + static_cast<std::ptrdiff_t>(sp.value_start),
                          bytes_.begin() + static_cast<std::ptrdiff_t>(sp.end))});

@@ -7,6 +7,8 @@
 namespace lp2p {
 
 Multihash::Multihash(Code code, BytesView digest) : code_(code) {
+  bytes_.reserve(uvarint::encoded_size(static_cast<std::uint64_t>(code)) + uvarint::encoded_size(digest.size()) +
+                 digest.size());
   uvarint::encode(static_cast<std::uint64_t>(code), bytes_);
   uvarint::encode(digest.size(), bytes_);
   header_size_ = bytes_.size();

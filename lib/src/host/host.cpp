@@ -379,8 +379,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       std::uint16_t local_port = 0;
       if (auto v = c->info.local_addr.last_value(Protocol::tcp); v && v->size() == 2)
         local_port = static_cast<std::uint16_t>(((*v)[0] << 8) | (*v)[1]);
-      observations.push_back(AddressObservation{c->info.remote_addr, *received.observed_addr, local_port});
-      prepared_observations.push_back(dcutr::prepare(dcutr::Observation{c->info.remote_addr, *received.observed_addr, local_port}));
+      // One copy of each address: prepared first, then moved into the history.
+      dcutr::Observation o{c->info.remote_addr, *received.observed_addr, local_port};
+      prepared_observations.push_back(dcutr::prepare(o));
+      observations.push_back(AddressObservation{std::move(o.observer), std::move(o.observed), local_port});
       if (observations.size() > max_observations) {
         observations.pop_front();
         prepared_observations.erase(prepared_observations.begin());

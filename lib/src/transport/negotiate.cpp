@@ -14,11 +14,12 @@ namespace asio = boost::asio;
 /// Writes whatever the engine has queued.
 template <class Engine>
 asio::awaitable<result<void>> flush(io::ByteStream& s, Engine& engine) {
-  auto out = engine.pending_output();
+  // Written straight from the engine's buffer, which nothing touches until the write returns.
+  const auto out = engine.pending_output();
   if (out.empty()) co_return result<void>{};
-  Bytes copy(out.begin(), out.end());
-  engine.output_written(copy.size());
-  co_return co_await s.write_all(copy);
+  auto w = co_await s.write_all(out);
+  engine.output_written(out.size());
+  co_return w;
 }
 
 /// Feeds the engine from the stream until it reaches an outcome, flushing its replies. With
@@ -167,7 +168,9 @@ result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protoco
   multistream::Dialer dialer({protocol}, /*lazy=*/true);
   if (dialer.outcome() && !dialer.outcome()->ok()) return dialer.outcome()->error;
   auto out = dialer.pending_output();
-  Bytes first(out.begin(), out.end());
+  Bytes first;
+  first.reserve(out.size() + early_data.size());
+  first.assign(out.begin(), out.end());
   dialer.output_written(first.size());
   first.insert(first.end(), early_data.begin(), early_data.end());
   // Not written yet: the proposal rides with the first write (the /yamux proposal with yamux's first

@@ -69,9 +69,11 @@ class NoiseStream final : public io::ByteStream {
 
   asio::awaitable<result<void>> write_all(BytesView data) override {
     if (data.empty()) co_return result<void>{};
-    // Grow only: resizing down and up again would zero-fill the buffer on every write.
+    // Grow only: resizing down and up again would zero-fill the buffer on every write. At least 1 KiB at
+    // once: a new connection's first writes (multistream, identify, yamux frames) then share one buffer
+    // instead of growing it three times.
     const std::size_t need = enc_.encrypted_size(data.size());
-    if (wbuf_.size() < need) wbuf_.resize(need);
+    if (wbuf_.size() < need) wbuf_.resize(std::max(need, std::size_t{1024}));
     auto n = enc_.encrypt_into(data, std::span<std::uint8_t>(wbuf_.data(), need));
     if (!n) co_return n.error();
     co_return co_await io::skip_passthrough(*inner_).write_all(BytesView(wbuf_.data(), *n));

@@ -109,6 +109,36 @@ TEST_CASE("multistream reader handles every split point and byte-at-a-time feedi
   }
 }
 
+TEST_CASE("multistream take_buffered hands out the rest and leaves the reader usable", "[multistream][codec]") {
+  const Bytes first = ms::encode_message("/multistream/1.0.0");
+  const Bytes second = ms::encode_message("/noise");
+  const Bytes tail{0x00, 0x20, 0xde, 0xad};
+  ms::MessageReader r;
+  error_code ec;
+  SECTION("nothing buffered") {
+    r.feed(first);
+    REQUIRE(r.next(ec) == std::optional<std::string>("/multistream/1.0.0"));
+    CHECK(r.take_buffered().empty());
+  }
+  SECTION("rest behind a consumed message, then more messages") {
+    Bytes wire = first;
+    wire.insert(wire.end(), tail.begin(), tail.end());
+    r.feed(wire);
+    REQUIRE(r.next(ec) == std::optional<std::string>("/multistream/1.0.0"));
+    CHECK(r.take_buffered() == tail);
+  }
+  SECTION("nothing consumed yet") {
+    r.feed(tail);
+    CHECK(r.take_buffered() == tail);
+  }
+  // Whatever was handed out, the reader starts over empty and decodes what follows.
+  CHECK(r.buffered().empty());
+  r.feed(second);
+  CHECK(r.next(ec) == std::optional<std::string>("/noise"));
+  CHECK_FALSE(ec);
+  CHECK(r.take_buffered().empty());
+}
+
 TEST_CASE("multistream message size limit: 1024 accepted, 1025 rejected", "[multistream][codec][limits]") {
   // The limit is on the length-prefix value, which counts the '\n' (go's ErrTooLarge check).
   const Bytes at = ms::encode_message(std::string(1023, 'a'));

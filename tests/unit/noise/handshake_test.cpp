@@ -236,6 +236,59 @@ TEST_CASE("noise libp2p handshakes succeed for random chunkings", "[noise][hands
   }
 }
 
+TEST_CASE("noise signed static key caches the encoded payload of muxer-less handshakes", "[noise][handshake][static]") {
+  const auto id = Keypair::generate_ed25519();
+  const auto fixed = X25519Keypair::generate();
+  const auto local = SignedStaticKey::sign(id, fixed);
+  // The cached bytes are exactly what a fresh encode of the same fields gives.
+  HandshakePayload p;
+  p.identity_key = local->identity_key;
+  p.identity_sig = local->identity_sig;
+  CHECK(local->encoded_payload == encode_payload(p));
+  CHECK(local->encoded_payload == encode_payload(make_identity_payload(id, fixed.public_key)));
+  auto back = decode_payload(local->encoded_payload);
+  REQUIRE_OK(back);
+  CHECK(back->identity_key == local->identity_key);
+  CHECK(back->identity_sig == local->identity_sig);
+  CHECK(back->stream_muxers.empty());
+
+  // Same keys on both sides give the same wire bytes with the cached payload (no muxers) as with a key
+  // built field by field, which has no cache and encodes per handshake.
+  const auto resp_id = Keypair::generate_ed25519();
+  const auto resp_fixed = X25519Keypair::generate();
+  const auto e_init = X25519Keypair::generate(), e_resp = X25519Keypair::generate();
+  auto uncached = std::make_shared<SignedStaticKey>();
+  uncached->key = fixed;
+  uncached->identity_key = local->identity_key;
+  uncached->identity_sig = local->identity_sig;
+  REQUIRE(uncached->encoded_payload.empty());
+  std::vector<Bytes> wires;
+  for (const auto& mine : {local, std::shared_ptr<const SignedStaticKey>(uncached)}) {
+    Handshake init(Role::initiator, mine, {}, e_init);
+    Handshake resp(Role::responder, SignedStaticKey::sign(resp_id, resp_fixed), {}, e_resp);
+    Bytes wire = init.take_output();
+    NOISE_OK(resp.on_bytes(wire));
+    const auto m2 = resp.take_output();
+    NOISE_OK(init.on_bytes(m2));
+    const auto m3 = init.take_output();
+    wire.insert(wire.end(), m3.begin(), m3.end());
+    NOISE_OK(resp.on_bytes(m3));
+    CHECK(init.finished());
+    CHECK(resp.finished());
+    wires.push_back(std::move(wire));
+  }
+  CHECK(wires[0] == wires[1]);
+
+  // With muxers advertised the payload is encoded per handshake and carries them.
+  HandshakeConfig cfg;
+  cfg.stream_muxers = {"/yamux/1.0.0"};
+  Handshake init(Role::initiator, local, cfg);
+  Handshake resp(Role::responder, resp_id, cfg);
+  const auto both = complete(init, resp);
+  CHECK(both.responder.remote_stream_muxers == std::vector<std::string>{"/yamux/1.0.0"});
+  CHECK(both.responder.muxer == std::optional<std::string>("/yamux/1.0.0"));
+}
+
 TEST_CASE("noise signed static key is made once and shared by many handshakes", "[noise][handshake][static]") {
   const auto init_id = Keypair::generate_ed25519();
   const auto resp_id = Keypair::generate_ed25519();

@@ -3,6 +3,7 @@
 #include "lp2p/core/uvarint.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace lp2p::multistream {
 
@@ -110,10 +111,15 @@ std::optional<std::string_view> MessageReader::next_view(error_code& ec) {
 }
 
 Bytes MessageReader::take_buffered() {
-  Bytes out(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.end());
-  buf_.clear();
+  if (pos_ == buf_.size()) {
+    buf_.clear();
+    pos_ = 0;
+    return {};
+  }
+  // The rest moves to the front and buf_ itself is handed out: no copy into a new allocation.
+  buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
   pos_ = 0;
-  return out;
+  return std::exchange(buf_, Bytes{});
 }
 
 }  // namespace lp2p::multistream

@@ -9,6 +9,10 @@ std::shared_ptr<const SignedStaticKey> SignedStaticKey::sign(const Keypair& iden
   s->key = key;
   s->identity_key = identity.public_key().encode_protobuf();
   s->identity_sig = identity.sign(make_static_key_signature_message(key.public_key));
+  HandshakePayload p;
+  p.identity_key = s->identity_key;
+  p.identity_sig = s->identity_sig;
+  s->encoded_payload = encode_payload(p);
   return s;
 }
 
@@ -44,19 +48,35 @@ bool Handshake::finished() const noexcept { return !failed_ && hs_.finished(); }
 
 std::size_t Handshake::bytes_needed() const noexcept { return finished() ? 0 : frames_.bytes_needed(); }
 
-Bytes Handshake::our_payload() {
+BytesView Handshake::our_payload() {
   // The signature was made once for the static key (SignedStaticKey); only the muxer list is per handshake.
+  if (cfg_.stream_muxers.empty() && !local_->encoded_payload.empty()) return local_->encoded_payload;
   HandshakePayload p;
   p.identity_key = local_->identity_key;
   p.identity_sig = local_->identity_sig;
   p.stream_muxers = cfg_.stream_muxers;
-  return encode_payload(p);
+  payload_scratch_ = encode_payload(p);
+  return payload_scratch_;
 }
 
 result<void> Handshake::send(BytesView payload) {
-  Bytes msg;
-  if (auto r = hs_.write_message(payload, msg); !r) return r;
-  return append_frame(msg, out_);
+  // The message is written in place behind its length prefix (what append_frame() would produce), into
+  // a buffer reserved once for the largest message (2): no separate message buffer growing insert by insert.
+  const std::size_t at = out_.size();
+  out_.reserve(at + frame_header_size + min_message2_size + payload.size());
+  out_.resize(at + frame_header_size);
+  if (auto r = hs_.write_message(payload, out_); !r) {
+    out_.resize(at);
+    return r;
+  }
+  const std::size_t len = out_.size() - at - frame_header_size;
+  if (len > max_message_size) {
+    out_.resize(at);
+    return error::frame_too_large;
+  }
+  out_[at] = static_cast<std::uint8_t>(len >> 8);
+  out_[at + 1] = static_cast<std::uint8_t>(len);
+  return {};
 }
 
 result<void> Handshake::on_bytes(BytesView bytes) {

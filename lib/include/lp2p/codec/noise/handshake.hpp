@@ -36,6 +36,9 @@ struct SignedStaticKey {
   X25519Keypair key;
   Bytes identity_key;  ///< our identity public key, protobuf-encoded (payload field 1)
   Bytes identity_sig;  ///< identity signature over the static key (payload field 2)
+  /// encode_payload() of {identity_key, identity_sig} without extensions: the payload of every handshake
+  /// that advertises no muxers (what the upgrader does), encoded once instead of per handshake.
+  Bytes encoded_payload;
 
   /// A fresh static key signed by `identity`.
   static std::shared_ptr<const SignedStaticKey> generate(const Keypair& identity);
@@ -116,7 +119,9 @@ class Handshake {
   result<void> process(BytesView message);
   result<void> accept_payload(BytesView payload);
   result<void> send(BytesView payload);
-  Bytes our_payload();
+  /// Our payload (messages 2 and 3): local_->encoded_payload when no muxers are advertised, else encoded
+  /// into payload_scratch_.
+  BytesView our_payload();
 
   Role role_;
   std::shared_ptr<const SignedStaticKey> local_;
@@ -124,6 +129,7 @@ class Handshake {
   HandshakeXX hs_;
   FrameBuffer frames_;
   Bytes out_;
+  Bytes payload_scratch_;
   error_code failed_;
   std::optional<PeerId> remote_peer_;
   std::optional<PublicKey> remote_key_;
