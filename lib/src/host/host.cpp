@@ -1,6 +1,7 @@
 #include "lp2p/host/host.hpp"
 
 #include "host/muxed_connection.hpp"
+#include "io/deadline_guard.hpp"
 #include "io/join.hpp"
 #include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
@@ -302,8 +303,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   asio::awaitable<void> handle_stream(std::shared_ptr<Connection> c, io::StreamPtr raw) {
     auto self = shared_from_this();
-    auto n = co_await io::with_timeout(transport::select_inbound(std::move(raw), supported_protocols()),
-                                       config.timeouts.stream_negotiation);
+    // The deadline resets the yamux stream, which ends the negotiation (cheaper than io::with_timeout).
+    io::DeadlineGuard deadline(ex, config.timeouts.stream_negotiation, *raw);
+    auto n = co_await transport::select_inbound(std::move(raw), supported_protocols());
+    deadline.disarm();
+    if (deadline.fired()) n = make_error_code(io::error::timeout);
     if (!n) {
       LP2P_LOG(debug, "host") << "inbound stream from " << c->info.peer.to_base58()
                               << " not negotiated: " << n.error().message();
@@ -361,7 +365,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       LP2P_LOG(debug, "identify") << "cannot ask " << c->info.peer.to_base58() << ": " << s.error().message();
       co_return;
     }
-    auto m = co_await io::with_timeout(protocol::identify_read(*s->stream), config.timeouts.identify);
+    io::DeadlineGuard deadline(ex, config.timeouts.identify, *s->stream);
+    auto m = co_await protocol::identify_read(*s->stream);
+    deadline.disarm();
+    if (deadline.fired()) m = make_error_code(io::error::timeout);
     if (!m) {
       LP2P_LOG(debug, "identify") << "no reply from " << c->info.peer.to_base58() << ": " << m.error().message();
       co_return;
@@ -475,6 +482,22 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (!c->mux->is_closed() && !stopped) arm_ping(c);
   }
 
+  /// transport::upgrade bounded by `limit`: the deadline aborts the raw stream (TCP: RST; a circuit: yamux
+  /// reset), which ends the handshake; the result is then io::error::timeout with no detail, as a
+  /// cancelled upgrade reports none.
+  asio::awaitable<result<transport::Upgraded>> upgrade_with_deadline(io::StreamPtr raw, transport::UpgradeParams params,
+                                                                     std::string& detail,
+                                                                     std::chrono::steady_clock::duration limit) {
+    io::DeadlineGuard deadline(ex, limit, *raw);
+    auto up = co_await transport::upgrade(std::move(raw), std::move(params), &detail);
+    deadline.disarm();
+    if (deadline.fired()) {
+      detail.clear();
+      co_return make_error_code(io::error::timeout);
+    }
+    co_return up;
+  }
+
   /// Opens a yamux stream on `c` and negotiates one of `protocols`.
   asio::awaitable<result<transport::Negotiated>> open_on(std::shared_ptr<Connection> c,
                                                          std::vector<std::string> protocols, bool lazy = false) {
@@ -482,8 +505,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     if (!raw) co_return raw.error();
     if (lazy && protocols.size() == 1)
       co_return transport::start_outbound_lazy(std::move(*raw), std::move(protocols.front()));
-    co_return co_await io::with_timeout(transport::select_outbound(std::move(*raw), std::move(protocols)),
-                                        config.timeouts.stream_negotiation);
+    io::DeadlineGuard deadline(ex, config.timeouts.stream_negotiation, **raw);
+    auto n = co_await transport::select_outbound(std::move(*raw), std::move(protocols));
+    deadline.disarm();
+    if (deadline.fired()) co_return make_error_code(io::error::timeout);
+    co_return n;
   }
 
   // ---- listening -------------------------------------------------------------------------------------
@@ -528,7 +554,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         params.role = transport::UpgradeRole::initiator;
         params.expected_peer = e.peer;
       }
-    auto up = co_await io::with_timeout(transport::upgrade(std::move(sock), params, &detail), config.timeouts.upgrade);
+    auto up = co_await upgrade_with_deadline(std::move(sock), params, detail, config.timeouts.upgrade);
     --pending_handshakes;
     if (auto it = pending_per_ip.find(ip); it != pending_per_ip.end() && --it->second == 0) pending_per_ip.erase(it);
     if (!up) {
@@ -583,7 +609,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto local = transport::to_multiaddr((*sock)->local_endpoint());
     auto remote = transport::to_multiaddr((*sock)->remote_endpoint());
     auto params = upgrade_params(as_initiator, peer);
-    auto up = co_await io::with_timeout(transport::upgrade(std::move(*sock), params, &detail), config.timeouts.upgrade);
+    auto up = co_await upgrade_with_deadline(std::move(*sock), params, detail, config.timeouts.upgrade);
     if (!up) co_return up.error();
     auto c = add_connection(std::move(*up), local, remote, Direction::outbound, false);
     if (!c) co_return c.error();
@@ -700,8 +726,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_circuit(Stream circuit, bo
   auto impl = impl_;
   std::string detail;
   auto params = impl->upgrade_params(initiator, expected);
-  auto up = co_await io::with_timeout(transport::upgrade(std::move(circuit.io_), params, &detail),
-                                      impl->config.timeouts.upgrade);
+  auto up = co_await impl->upgrade_with_deadline(std::move(circuit.io_), params, detail, impl->config.timeouts.upgrade);
   if (!up) {
     LP2P_LOG(info, "host") << "relayed connection upgrade failed: " << (detail.empty() ? up.error().message() : detail);
     co_return up.error();
@@ -730,7 +755,7 @@ asio::awaitable<result<ConnectionInfo>> Host::upgrade_socket(std::unique_ptr<io:
   std::string detail;
   auto params = impl->upgrade_params(as_initiator, expected);
   ++impl->pending_handshakes;
-  auto up = co_await io::with_timeout(transport::upgrade(std::move(socket), params, &detail), impl->config.timeouts.upgrade);
+  auto up = co_await impl->upgrade_with_deadline(std::move(socket), params, detail, impl->config.timeouts.upgrade);
   --impl->pending_handshakes;
   if (!up) {
     LP2P_LOG(info, "host") << "upgrade of socket " << local.to_string() << " <-> " << remote.to_string()

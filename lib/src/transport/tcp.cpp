@@ -2,6 +2,7 @@
 
 #include "lp2p/io/error.hpp"
 #include "lp2p/io/timeout.hpp"
+#include "io/deadline_guard.hpp"
 #include "io/deferred.hpp"
 #include "lp2p/log.hpp"
 #include "lp2p/transport/error.hpp"
@@ -49,9 +50,11 @@ bool is_tuple_in_use(const error_code& ec) {
   return ec == asio::error::address_in_use || ec == boost::system::errc::address_not_available;
 }
 
-// One connect attempt, bound to `bind` first when given.
+// One connect attempt, bound to `bind` first when given. `*connecting` points at the socket while the
+// connect is pending, for the dial's deadline to close it.
 asio::awaitable<result<std::unique_ptr<io::TcpStream>>> connect_once(asio::any_io_executor ex, tcp::endpoint remote,
-                                                                     std::optional<tcp::endpoint> bind) {
+                                                                     std::optional<tcp::endpoint> bind,
+                                                                     tcp::socket*& connecting) {
   tcp::socket s(ex);
   if (auto ec = prepare_socket(s, remote.protocol(), bind.has_value())) co_return ec;
   if (bind) {
@@ -59,7 +62,9 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> connect_once(asio::any_i
     s.bind(*bind, ec);
     if (ec) co_return ec;
   }
+  connecting = &s;
   auto [ec] = co_await s.async_connect(remote, io::nothrow_deferred);
+  connecting = nullptr;
   if (ec) co_return ec;
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
@@ -68,10 +73,11 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> connect_once(asio::any_i
 
 asio::awaitable<result<std::unique_ptr<io::TcpStream>>> dial_with_fallback(asio::any_io_executor ex,
                                                                            tcp::endpoint remote,
-                                                                           std::optional<tcp::endpoint> bind) {
+                                                                           std::optional<tcp::endpoint> bind,
+                                                                           tcp::socket*& connecting) {
   if (bind) {
     LP2P_LOG(debug, log_module) << "dial " << io::to_string(remote) << " from " << io::to_string(*bind);
-    auto r = co_await connect_once(ex, remote, bind);
+    auto r = co_await connect_once(ex, remote, bind, connecting);
     if (r || !is_tuple_in_use(r.error())) co_return r;
     // Typically an existing connection between the same two ip:port pairs; the peer (and any relay
     // or NAT) will now see an ephemeral source port instead of our listen port.
@@ -82,7 +88,7 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> dial_with_fallback(asio:
   } else {
     LP2P_LOG(debug, log_module) << "dial " << io::to_string(remote) << " from an ephemeral port";
   }
-  auto r = co_await connect_once(ex, remote, std::nullopt);
+  auto r = co_await connect_once(ex, remote, std::nullopt, connecting);
   co_return r;
 }
 
@@ -172,7 +178,21 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> tcp_dial(asio::any_io_ex
   if (remote.port() == 0 || remote.address().is_unspecified()) co_return error::invalid_dial_target;
   std::optional<tcp::endpoint> bind = options.bind_override;
   if (!bind && options.port_reuse) bind = registry.bind_for(remote);
-  auto r = co_await io::with_timeout(dial_with_fallback(executor, remote, bind), options.timeout);
+  // The deadline closes the socket being connected, which ends the connect with operation_aborted (a
+  // guard instead of io::with_timeout: no coroutine spawned per dial).
+  tcp::socket* connecting = nullptr;
+  io::DeadlineGuard deadline(
+      executor, options.timeout,
+      [](void* p) noexcept {
+        if (auto* s = *static_cast<tcp::socket**>(p)) {
+          error_code ignored;
+          s->close(ignored);
+        }
+      },
+      &connecting);
+  auto r = co_await dial_with_fallback(executor, remote, bind, connecting);
+  deadline.disarm();
+  if (deadline.fired()) r = make_error_code(io::error::timeout);
   if (!r) LP2P_LOG(debug, log_module) << "dial " << io::to_string(remote) << " failed: " << r.error().message();
   co_return r;
 }

@@ -103,6 +103,12 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> tcp_dial(asio::any_io_ex
                                                                  DialOptions options) {
   auto target = to_tcp_target(address);
   if (!target) co_return target.error();
+  // An IP target is one tcp_dial, whose own deadline is this same options.timeout; only a name (a
+  // lookup, then possibly several addresses) needs the overall bound.
+  if (!target->is_dns()) {
+    auto r = co_await tcp_dial(executor, *target->endpoint, registry, options);
+    co_return r;
+  }
   auto r = co_await io::with_timeout(dial_target(executor, std::move(*target), registry, options), options.timeout);
   co_return r;
 }
