@@ -306,8 +306,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     // The deadline resets the yamux stream, which ends the negotiation (cheaper than io::with_timeout).
     io::DeadlineGuard deadline(ex, config.timeouts.stream_negotiation, *raw);
     auto n = co_await transport::select_inbound(std::move(raw), supported_protocols());
-    deadline.disarm();
-    if (deadline.fired()) n = make_error_code(io::error::timeout);
+    deadline.settle(n);
     if (!n) {
       LP2P_LOG(debug, "host") << "inbound stream from " << c->info.peer.to_base58()
                               << " not negotiated: " << n.error().message();
@@ -367,8 +366,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     }
     io::DeadlineGuard deadline(ex, config.timeouts.identify, *s->stream);
     auto m = co_await protocol::identify_read(*s->stream);
-    deadline.disarm();
-    if (deadline.fired()) m = make_error_code(io::error::timeout);
+    deadline.settle(m);
     if (!m) {
       LP2P_LOG(debug, "identify") << "no reply from " << c->info.peer.to_base58() << ": " << m.error().message();
       co_return;
@@ -490,11 +488,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
                                                                      std::chrono::steady_clock::duration limit) {
     io::DeadlineGuard deadline(ex, limit, *raw);
     auto up = co_await transport::upgrade(std::move(raw), std::move(params), &detail);
-    deadline.disarm();
-    if (deadline.fired()) {
-      detail.clear();
-      co_return make_error_code(io::error::timeout);
-    }
+    if (deadline.settle(up)) detail.clear();
     co_return up;
   }
 
@@ -507,8 +501,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       co_return transport::start_outbound_lazy(std::move(*raw), std::move(protocols.front()));
     io::DeadlineGuard deadline(ex, config.timeouts.stream_negotiation, **raw);
     auto n = co_await transport::select_outbound(std::move(*raw), std::move(protocols));
-    deadline.disarm();
-    if (deadline.fired()) co_return make_error_code(io::error::timeout);
+    deadline.settle(n);
     co_return n;
   }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "lp2p/io/byte_stream.hpp"
+#include "lp2p/io/error.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,8 +25,7 @@ namespace lp2p::io {
 /// finds the guard's small shared state disarmed. That state is the guard's one allocation.
 ///
 /// @par Example
-/// `DeadlineGuard g(ex, 10s, *stream); auto r = co_await op(*stream); g.disarm();
-///  if (g.fired()) r = make_error_code(io::error::timeout);`
+/// `DeadlineGuard g(ex, 10s, *stream); auto r = co_await op(*stream); g.settle(r);`
 class DeadlineGuard {
  public:
   using AbortFn = void (*)(void* ctx) noexcept;
@@ -41,6 +41,14 @@ class DeadlineGuard {
   void disarm() noexcept;
   /// True once the deadline has passed and abort ran.
   bool fired() const noexcept { return state_->fired; }
+  /// After the guarded wait: disarms, and when the deadline fired replaces `r` (whatever error the
+  /// aborted resource produced) with io::error::timeout. Returns fired().
+  template <class T>
+  bool settle(result<T>& r) noexcept {
+    disarm();
+    if (fired()) r = make_error_code(error::timeout);
+    return fired();
+  }
 
  private:
   struct State {

@@ -191,8 +191,7 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> tcp_dial(asio::any_io_ex
       },
       &connecting);
   auto r = co_await dial_with_fallback(executor, remote, bind, connecting);
-  deadline.disarm();
-  if (deadline.fired()) r = make_error_code(io::error::timeout);
+  deadline.settle(r);
   if (!r) LP2P_LOG(debug, log_module) << "dial " << io::to_string(remote) << " failed: " << r.error().message();
   co_return r;
 }

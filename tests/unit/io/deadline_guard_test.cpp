@@ -21,14 +21,15 @@ namespace asio = boost::asio;
 namespace {
 void count_abort(void* ctx) noexcept { ++*static_cast<int*>(ctx); }
 
-// Reads from a stream nobody writes to, under a guard; returns the read's error and whether it fired.
+// Reads from a stream nobody writes to, under a guard; returns the read's error (after settle()) and
+// whether it fired.
 asio::awaitable<std::pair<error_code, bool>> guarded_read(io::ByteStream& s, std::chrono::milliseconds d) {
   io::DeadlineGuard guard(s.executor(), d, s);
   std::uint8_t buf[8];
   auto r = co_await s.read_some(buf);
-  guard.disarm();
+  const bool fired = guard.settle(r);
   error_code ec = r ? error_code{} : r.error();
-  co_return std::make_pair(ec, guard.fired());
+  co_return std::make_pair(ec, fired);
 }
 }  // namespace
 
@@ -98,6 +99,7 @@ TEST_CASE("DeadlineGuard: a stalled read ends by the abort and reports fired", "
   auto [a, b] = io::make_memory_pipe(ioc.get_executor());
   auto r = run_coro(ioc, guarded_read(*a, 20ms));
   CHECK(r.first);  // the read failed because its stream was aborted
+  CHECK(r.first == make_error_code(io::error::timeout));  // and settle() reports it as the timeout
   CHECK(r.second);
 }
 
