@@ -371,7 +371,8 @@ asio::awaitable<void> MuxedConnection::write_loop() {
       auto sink = [&](std::span<const BytesView> pieces) { staged = transport.stage_write(pieces); };
       session_.flush_output(sink);
       drain();
-      r = staged ? co_await transport.write_staged() : staged;
+      if (staged) r = co_await transport.write_staged();
+      else r = staged;
     } else {
       // Any other transport (a handshake wrapper still in the way, a relayed stream's plain yamux): take
       // the bytes (a swap of buffers; referenced ones are copied in) while the session keeps queueing.
