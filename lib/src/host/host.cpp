@@ -1,5 +1,6 @@
 #include "lp2p/host/host.hpp"
 
+#include "codec/dcutr/observation_window.hpp"
 #include "host/muxed_connection.hpp"
 #include "io/deadline_guard.hpp"
 #include "io/join.hpp"
@@ -69,12 +70,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   bool stopped = false;
   std::vector<std::function<void(const HostEvent&)>> observers;
   std::vector<Multiaddr> circuit_addrs;  // from live relay reservations (ReservationChanged)
-  std::deque<AddressObservation> observations;  // newest last, capped
-  // The same, parsed once (dcutr::prepare): classify_mapping() runs after every identify over all of them.
-  // A vector (erasing its front moves 63 entries, no allocation) so that it is one contiguous span.
-  std::vector<dcutr::PreparedObservation> prepared_observations;
-  NatMappingClassified mapping;                 // the last verdict over `observations`
   static constexpr std::size_t max_observations = 64;
+  // Newest last; parsed (dcutr::prepare) only when classify_mapping() reads them.
+  dcutr::ObservationWindow observations{max_observations};
+  NatMappingClassified mapping;                 // the last verdict over `observations`
   // Classifying reads all the observations (tens of microseconds), and a busy host gets one per new
   // connection: at most one classification per interval, the first at once and the rest at the end of
   // the interval. nat_mapping() classifies a due change at once, so a caller never reads a stale verdict.
@@ -384,14 +383,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       std::uint16_t local_port = 0;
       if (auto v = c->info.local_addr.last_value(Protocol::tcp); v && v->size() == 2)
         local_port = static_cast<std::uint16_t>(((*v)[0] << 8) | (*v)[1]);
-      // One copy of each address: prepared first, then moved into the history.
-      dcutr::Observation o{c->info.remote_addr, *received.observed_addr, local_port};
-      prepared_observations.push_back(dcutr::prepare(o));
-      observations.push_back(AddressObservation{std::move(o.observer), std::move(o.observed), local_port});
-      if (observations.size() > max_observations) {
-        observations.pop_front();
-        prepared_observations.erase(prepared_observations.begin());
-      }
+      observations.push(dcutr::Observation{c->info.remote_addr, *received.observed_addr, local_port});
       request_classification();
     }
     LP2P_LOG(info, "identify") << "received from " << c->info.peer.to_base58() << ": agent '"
@@ -436,7 +428,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   /// Re-classifies our NAT mapping over the current observations; reports a changed verdict.
   void classify_mapping() {
     last_classified = std::chrono::steady_clock::now();
-    const auto r = spray::classify_prepared(prepared_observations, listen_addrs);
+    const auto r = spray::classify_prepared(observations.prepared(), listen_addrs);
     if (r.kind == mapping.kind && r.public_ip == mapping.public_ip && r.port_min == mapping.port_min &&
         r.port_max == mapping.port_max)
       return;
@@ -700,7 +692,11 @@ NatMappingClassified Host::nat_mapping() const {
 }
 
 std::vector<AddressObservation> Host::observations() const {
-  return {impl_->observations.begin(), impl_->observations.end()};
+  const auto& window = impl_->observations.observations();
+  std::vector<AddressObservation> out;
+  out.reserve(window.size());
+  for (const auto& o : window) out.push_back(AddressObservation{o.observer, o.observed, o.local_port});
+  return out;
 }
 
 asio::awaitable<result<Stream>> Host::open_stream_on(ConnectionId id, std::vector<std::string> protocols) {

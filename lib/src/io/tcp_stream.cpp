@@ -23,6 +23,14 @@ TcpStream::TcpStream(tcp::socket socket) : socket_(std::move(socket)) {
   remote_ = socket_.remote_endpoint(ec);
 }
 
+TcpStream::TcpStream(tcp::socket socket, const tcp::endpoint& remote) : socket_(std::move(socket)), remote_(remote) {
+  error_code ec;
+  local_ = socket_.local_endpoint(ec);
+}
+
+TcpStream::TcpStream(tcp::socket socket, const tcp::endpoint& local, const tcp::endpoint& remote)
+    : socket_(std::move(socket)), local_(local), remote_(remote) {}
+
 TcpStream::~TcpStream() { close(); }
 
 asio::any_io_executor TcpStream::executor() { return socket_.get_executor(); }

@@ -68,7 +68,9 @@ asio::awaitable<result<std::unique_ptr<io::TcpStream>>> connect_once(asio::any_i
   if (ec) co_return ec;
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
-  co_return std::make_unique<io::TcpStream>(std::move(s));
+  // The peer is the endpoint just connected to (what getpeername() would return); the local address
+  // (an ephemeral or wildcard-bound one) is still asked for.
+  co_return std::make_unique<io::TcpStream>(std::move(s), remote);
 }
 
 asio::awaitable<result<std::unique_ptr<io::TcpStream>>> dial_with_fallback(asio::any_io_executor ex,
@@ -155,11 +157,15 @@ result<std::unique_ptr<TcpListener>> TcpListener::listen(asio::any_io_executor e
 
 asio::awaitable<result<std::unique_ptr<io::TcpStream>>> TcpListener::accept() {
   if (!acceptor_.is_open()) co_return io::error::closed;
-  auto [ec, socket] = co_await acceptor_.async_accept(io::nothrow_deferred);
+  // accept() itself reports the peer's address (no getpeername()), and on a listener bound to a specific
+  // address every accepted socket has the listener's local endpoint (no getsockname()).
+  tcp::endpoint peer;
+  auto [ec, socket] = co_await acceptor_.async_accept(peer, io::nothrow_deferred);
   if (ec) co_return ec;
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  co_return std::make_unique<io::TcpStream>(std::move(socket));
+  if (local_.address().is_unspecified()) co_return std::make_unique<io::TcpStream>(std::move(socket), peer);
+  co_return std::make_unique<io::TcpStream>(std::move(socket), local_, peer);
 }
 
 void TcpListener::close() noexcept {

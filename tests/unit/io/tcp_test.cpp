@@ -100,6 +100,46 @@ TEST_CASE("PortReuseRegistry add/remove", "[transport][tcp][reuse]") {
 
 // ---- real loopback sockets ----------------------------------------------------------------------
 
+TEST_CASE("dialed and accepted streams know the endpoints getsockname/getpeername report", "[transport][tcp]") {
+  // accept() returns the peer's address, a listener bound to one IP gives its local endpoint, and a dial
+  // knows whom it connected to; only the rest is asked of the kernel. Whatever the source, the streams'
+  // endpoints must be exactly what the system calls say, on both sides.
+  struct Case {
+    const char* listen_ip;
+    const char* dial_ip;
+  };
+  std::vector<Case> cases{{"127.0.0.1", "127.0.0.1"}, {"0.0.0.0", "127.0.0.1"}};
+  if (ipv6_loopback_available()) {
+    cases.push_back({"::1", "::1"});
+    cases.push_back({"::", "::1"});
+  }
+  for (const auto& c : cases) {
+    INFO("listen on " << c.listen_ip << ", dial " << c.dial_ip);
+    asio::io_context ioc;
+    transport::PortReuseRegistry none;
+    auto target = listen_on(ioc, c.listen_ip);
+    const auto port = target->local_endpoint().port();
+    auto d = run_coro(ioc, [&]() -> asio::awaitable<Dialed> {
+      auto ex = co_await asio::this_coro::executor;
+      std::optional<result<std::unique_ptr<io::TcpStream>>> accepted;
+      asio::co_spawn(ex, [&]() -> asio::awaitable<void> { accepted = co_await target->accept(); }, asio::detached);
+      auto dialed = co_await transport::tcp_dial(ex, ep(c.dial_ip, port), none);
+      REQUIRE_OK(dialed);
+      while (!accepted) co_await asio::post(ex, asio::use_awaitable);
+      REQUIRE_OK(*accepted);
+      co_return Dialed{std::move(*dialed), std::move(**accepted)};
+    }());
+    for (auto* s : {d.ours.get(), d.theirs.get()}) {
+      CHECK(s->local_endpoint() == s->socket().local_endpoint());
+      CHECK(s->remote_endpoint() == s->socket().remote_endpoint());
+    }
+    CHECK(d.ours->remote_endpoint() == ep(c.dial_ip, port));
+    CHECK(d.ours->local_endpoint() == d.theirs->remote_endpoint());
+    CHECK(d.theirs->local_endpoint() == d.ours->remote_endpoint());
+    CHECK(d.ours->describe() == "tcp " + io::to_string(d.ours->local_endpoint()) + "->" + io::to_string(ep(c.dial_ip, port)));
+  }
+}
+
 TEST_CASE("listener on port 0 reports the real port and registers it", "[transport][tcp]") {
   asio::io_context ioc;
   transport::PortReuseRegistry reg;

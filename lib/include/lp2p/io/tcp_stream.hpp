@@ -18,6 +18,11 @@ class TcpStream final : public ByteStream {
   /// Takes a connected socket. The endpoints are captured now, so describe() and the accessors keep
   /// working after close().
   explicit TcpStream(tcp::socket socket);
+  /// The same with the peer's endpoint already known (the address accept() returned, or the one a dial
+  /// connected to): one getpeername() less per connection.
+  TcpStream(tcp::socket socket, const tcp::endpoint& remote);
+  /// Both endpoints known (an accept on a listener bound to a specific address): no system call.
+  TcpStream(tcp::socket socket, const tcp::endpoint& local, const tcp::endpoint& remote);
   ~TcpStream() override;
 
   const tcp::endpoint& local_endpoint() const noexcept { return local_; }

@@ -99,8 +99,16 @@ Fe fe_from_words(const std::uint64_t w[4]) {
              ((w[2] >> 25) | (w[3] << 39)) & mask51, (w[3] >> 12) & mask51}};
 }
 
-// The canonical encoding (value reduced below p), little-endian.
-void fe_to_bytes(std::uint8_t* out, Fe a) {
+// Any 256-bit value (bit 255 included, as 2^255 = 19 mod p), for the test entry points.
+Fe fe_from_words_full(const std::uint64_t w[4]) {
+  std::uint64_t low[4] = {w[0], w[1], w[2], w[3] & ~(std::uint64_t{1} << 63)};
+  Fe a = fe_from_words(low);
+  a.l[0] += 19 * (w[3] >> 63);
+  return a;
+}
+
+// The value reduced below p, as four little-endian 64-bit words.
+void fe_to_words(std::uint64_t w[4], Fe a) {
   for (int pass = 0; pass < 2; ++pass) {  // limbs below 2^51: value < 2^255
     for (int k = 0; k < 4; ++k) {
       a.l[k + 1] += a.l[k] >> 51;
@@ -120,10 +128,203 @@ void fe_to_bytes(std::uint8_t* out, Fe a) {
     t.l[4] &= mask51;
     a = t;
   }
-  const std::uint64_t w[4] = {a.l[0] | (a.l[1] << 51), (a.l[1] >> 13) | (a.l[2] << 38),
-                              (a.l[2] >> 26) | (a.l[3] << 25), (a.l[3] >> 39) | (a.l[4] << 12)};
+  w[0] = a.l[0] | (a.l[1] << 51);
+  w[1] = (a.l[1] >> 13) | (a.l[2] << 38);
+  w[2] = (a.l[2] >> 26) | (a.l[3] << 25);
+  w[3] = (a.l[3] >> 39) | (a.l[4] << 12);
+}
+
+// The canonical encoding (value reduced below p), little-endian.
+void fe_to_bytes(std::uint8_t* out, Fe a) {
+  std::uint64_t w[4];
+  fe_to_words(w, a);
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+}
+
+// ---- variable-time inversion: Bernstein-Yang "safegcd" divsteps (https://eprint.iacr.org/2019/266) ----
+// 1/z by Fermat costs 254 squarings; the divstep gcd of p and z needs ~500 steps that are mostly shifts
+// and adds on one 64-bit word, applied to the full numbers as one 2x2 matrix per 62 steps. Its running time
+// depends on z, which is fine for the public key this map is used for. Numbers are five signed 62-bit
+// limbs (value = sum l[i] 2^(62 i), l[0..3] in [0, 2^62), l[4] signed): room for |d|, |e| < 13 p.
+__extension__ typedef __int128 i128;
+constexpr std::uint64_t mask62 = (std::uint64_t{1} << 62) - 1;
+struct S62 {
+  std::int64_t l[5];
+};
+constexpr S62 p62{{static_cast<std::int64_t>(mask62 - 18), static_cast<std::int64_t>(mask62),
+                   static_cast<std::int64_t>(mask62), static_cast<std::int64_t>(mask62), 127}};
+// p^-1 mod 2^64 by Newton's iteration (each step doubles the correct low bits; p is odd).
+constexpr std::uint64_t inverse_mod_2_64(std::uint64_t a) {
+  std::uint64_t x = a;  // correct to 3 bits for odd a
+  for (int i = 0; i < 5; ++i) x *= 2 - a * x;
+  return x;
+}
+constexpr std::uint64_t p_inv64 = inverse_mod_2_64(~std::uint64_t{0} - 18);
+static_assert((~std::uint64_t{0} - 18) * p_inv64 == 1);
+
+// The transition matrix of 62 divsteps: [f'; g'] * 2^62 = [u v; q r] [f; g].
+struct Matrix {
+  std::int64_t u, v, q, r;
+};
+
+// 62 divsteps (delta, f, g) -> (1 - delta, g, (g - f) / 2) if delta > 0 and g odd, else
+// (1 + delta, f, (g + (g odd) f) / 2), on the low 64 bits of f and g only (each step reads bit 0 of g and
+// shifts g down by one, so 64 bits keep enough correct low bits for all 62). Runs of even g are taken
+// in one shift. Returns the new delta.
+std::int64_t divsteps_62(std::int64_t delta, std::uint64_t f, std::uint64_t g, Matrix& t) {
+  // Unsigned for well-defined wrap-around; the entries stay within +-2^62 as signed numbers.
+  std::uint64_t u = 1, v = 0, q = 0, r = 1;
+  int left = 62;
+  for (;;) {
+    const int zeros = __builtin_ctzll(g | (~std::uint64_t{0} << left));  // at most `left`
+    g >>= zeros;
+    u <<= zeros;
+    v <<= zeros;
+    delta += zeros;
+    left -= zeros;
+    if (left == 0) break;
+    // g is odd.
+    if (delta > 0) {
+      const std::uint64_t f_old = f, u_old = u, v_old = v;
+      f = g;
+      g = (g - f_old) >> 1;
+      u = q << 1;
+      v = r << 1;
+      q -= u_old;
+      r -= v_old;
+      delta = 1 - delta;
+    } else {
+      g = (g + f) >> 1;
+      q += u;
+      r += v;
+      u <<= 1;
+      v <<= 1;
+      delta = 1 + delta;
+    }
+    --left;
+  }
+  t = Matrix{static_cast<std::int64_t>(u), static_cast<std::int64_t>(v), static_cast<std::int64_t>(q),
+             static_cast<std::int64_t>(r)};
+  return delta;
+}
+
+// [f; g] = t [f; g] / 2^62 (exact: the divsteps cleared the low 62 bits).
+void update_fg(S62& f, S62& g, const Matrix& t) {
+  i128 cf = static_cast<i128>(t.u) * f.l[0] + static_cast<i128>(t.v) * g.l[0];
+  i128 cg = static_cast<i128>(t.q) * f.l[0] + static_cast<i128>(t.r) * g.l[0];
+  cf >>= 62;
+  cg >>= 62;
+  for (int i = 1; i < 5; ++i) {
+    cf += static_cast<i128>(t.u) * f.l[i] + static_cast<i128>(t.v) * g.l[i];
+    cg += static_cast<i128>(t.q) * f.l[i] + static_cast<i128>(t.r) * g.l[i];
+    f.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & mask62);
+    g.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & mask62);
+    cf >>= 62;
+    cg >>= 62;
+  }
+  f.l[4] = static_cast<std::int64_t>(cf);
+  g.l[4] = static_cast<std::int64_t>(cg);
+}
+
+// [d; e] = (t [d; e] + [md; me] p) / 2^62, with md, me in [0, 2^62) chosen to make the division exact:
+// the same matrix keeps f = d z and g = e z (mod p). |d|, |e| grow by less than p per call.
+void update_de(S62& d, S62& e, const Matrix& t) {
+  const std::uint64_t d0 = static_cast<std::uint64_t>(d.l[0]), e0 = static_cast<std::uint64_t>(e.l[0]);
+  const std::uint64_t low_d = static_cast<std::uint64_t>(t.u) * d0 + static_cast<std::uint64_t>(t.v) * e0;
+  const std::uint64_t low_e = static_cast<std::uint64_t>(t.q) * d0 + static_cast<std::uint64_t>(t.r) * e0;
+  const auto md = static_cast<std::int64_t>((0 - low_d * p_inv64) & mask62);
+  const auto me = static_cast<std::int64_t>((0 - low_e * p_inv64) & mask62);
+  i128 cd = static_cast<i128>(t.u) * d.l[0] + static_cast<i128>(t.v) * e.l[0] + static_cast<i128>(md) * p62.l[0];
+  i128 ce = static_cast<i128>(t.q) * d.l[0] + static_cast<i128>(t.r) * e.l[0] + static_cast<i128>(me) * p62.l[0];
+  cd >>= 62;
+  ce >>= 62;
+  for (int i = 1; i < 5; ++i) {
+    cd += static_cast<i128>(t.u) * d.l[i] + static_cast<i128>(t.v) * e.l[i] + static_cast<i128>(md) * p62.l[i];
+    ce += static_cast<i128>(t.q) * d.l[i] + static_cast<i128>(t.r) * e.l[i] + static_cast<i128>(me) * p62.l[i];
+    d.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & mask62);
+    e.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & mask62);
+    cd >>= 62;
+    ce >>= 62;
+  }
+  d.l[4] = static_cast<std::int64_t>(cd);
+  e.l[4] = static_cast<std::int64_t>(ce);
+}
+
+bool s62_is_zero(const S62& a) { return (a.l[0] | a.l[1] | a.l[2] | a.l[3] | a.l[4]) == 0; }
+
+// a += sign * p (sign = +1 or -1), then the limbs normalised again.
+void s62_add_p(S62& a, std::int64_t sign) {
+  i128 c = 0;
+  for (int i = 0; i < 4; ++i) {
+    c += static_cast<i128>(a.l[i]) + sign * p62.l[i];
+    a.l[i] = static_cast<std::int64_t>(static_cast<std::uint64_t>(c) & mask62);
+    c >>= 62;
+  }
+  a.l[4] = static_cast<std::int64_t>(c + a.l[4] + sign * p62.l[4]);
+}
+
+// a >= p, for 0 <= a < 2^310.
+bool s62_ge_p(const S62& a) {
+  for (int i = 4; i >= 0; --i)
+    if (a.l[i] != p62.l[i]) return a.l[i] > p62.l[i];
+  return true;
+}
+
+// The divstep bound for 255-bit inputs is 738 steps (Bernstein-Yang theorem 11.2), i.e. 12 batches.
+constexpr int max_batches = 12;
+
+// 1/z mod p as four little-endian words reduced below p; 0 for z = 0 mod p (as z^(p-2)).
+// Returns false only if the step bound were exceeded (it cannot be; the caller then uses Fermat).
+bool invert_words_vartime(std::uint64_t out[4], const std::uint64_t z[4]) {
+  S62 f = p62;
+  S62 g{{static_cast<std::int64_t>(z[0] & mask62), static_cast<std::int64_t>(((z[0] >> 62) | (z[1] << 2)) & mask62),
+         static_cast<std::int64_t>(((z[1] >> 60) | (z[2] << 4)) & mask62),
+         static_cast<std::int64_t>(((z[2] >> 58) | (z[3] << 6)) & mask62), static_cast<std::int64_t>(z[3] >> 56)}};
+  S62 d{{0, 0, 0, 0, 0}}, e{{1, 0, 0, 0, 0}};
+  std::int64_t delta = 1;
+  int batches = 0;
+  while (!s62_is_zero(g)) {
+    if (++batches > max_batches) return false;
+    Matrix t;
+    delta = divsteps_62(delta, static_cast<std::uint64_t>(f.l[0]) | (static_cast<std::uint64_t>(f.l[1]) << 62),
+                        static_cast<std::uint64_t>(g.l[0]) | (static_cast<std::uint64_t>(g.l[1]) << 62), t);
+    update_fg(f, g, t);
+    update_de(d, e, t);
+  }
+  // Now f = +-gcd(z, p): +-1 when z is invertible, and then 1/z = d f.
+  const bool f_is_one = f.l[0] == 1 && (f.l[1] | f.l[2] | f.l[3] | f.l[4]) == 0;
+  const bool f_is_minus_one = f.l[0] == static_cast<std::int64_t>(mask62) && f.l[1] == f.l[0] &&
+                              f.l[2] == f.l[0] && f.l[3] == f.l[0] && f.l[4] == -1;
+  if (!f_is_one && !f_is_minus_one) {
+    out[0] = out[1] = out[2] = out[3] = 0;
+    return true;
+  }
+  if (f_is_minus_one) {  // d = -d
+    i128 c = 0;
+    for (int i = 0; i < 4; ++i) {
+      c -= d.l[i];
+      d.l[i] = static_cast<std::int64_t>(static_cast<std::uint64_t>(c) & mask62);
+      c >>= 62;
+    }
+    d.l[4] = static_cast<std::int64_t>(c - d.l[4]);
+  }
+  while (d.l[4] < 0) s62_add_p(d, 1);  // |d| < 13 p: a few rounds at most
+  while (s62_ge_p(d)) s62_add_p(d, -1);
+  const auto l = [&](int i) { return static_cast<std::uint64_t>(d.l[i]); };
+  out[0] = l(0) | (l(1) << 62);
+  out[1] = (l(1) >> 2) | (l(2) << 60);
+  out[2] = (l(2) >> 4) | (l(3) << 58);
+  out[3] = (l(3) >> 6) | (l(4) << 56);
+  return true;
+}
+
+// 1/z (0 for z = 0), variable time: for public values only.
+Fe fe_invert_vartime(const Fe& z) {
+  std::uint64_t w[4], inv[4];
+  fe_to_words(w, z);
+  if (!invert_words_vartime(inv, w)) return fe_invert(z);
+  return fe_from_words(inv);
 }
 }  // namespace
 
@@ -143,7 +344,23 @@ bool montgomery_u_from_edwards_y(DhKey& out, const DhKey& y_bytes) {
   // 1 - y + 2p, limb by limb (2p = 2^52 - 38, then 2^52 - 2 four times), so no limb goes negative.
   den.l[0] = (std::uint64_t{1} << 52) - 38 + 1 - y.l[0];
   for (int k = 1; k < 5; ++k) den.l[k] = (std::uint64_t{1} << 52) - 2 - y.l[k];
-  fe_to_bytes(out.data(), fe_mul(num, fe_invert(den)));
+  fe_to_bytes(out.data(), fe_mul(num, fe_invert_vartime(den)));
+  return true;
+}
+
+void invert_mod_p_fermat(DhKey& out, const DhKey& z) {
+  std::uint64_t w[4];
+  load_words(w, z.data());
+  fe_to_bytes(out.data(), fe_invert(fe_from_words_full(w)));
+}
+
+bool invert_mod_p_vartime(DhKey& out, const DhKey& z) {
+  std::uint64_t w[4], inv[4];
+  load_words(w, z.data());
+  fe_to_words(w, fe_from_words_full(w));
+  if (!invert_words_vartime(inv, w)) return false;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(inv[i] >> (8 * j));
   return true;
 }
 

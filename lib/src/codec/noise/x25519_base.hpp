@@ -20,4 +20,11 @@ bool x25519_base_via_edwards(DhKey& out, const DhKey& secret);
 /// public data only.
 bool montgomery_u_from_edwards_y(DhKey& out, const DhKey& y);
 
+/// 1/z mod p for the 256-bit little-endian `z` (any value; reduced mod p first), written reduced below p;
+/// 0 for z = 0 mod p (which has no inverse), as z^(p-2) gives. The map's variable-time divstep inversion;
+/// false only if it exceeded its proven step bound (never; the map then falls back to Fermat).
+bool invert_mod_p_vartime(DhKey& out, const DhKey& z);
+/// The same by Fermat, z^(p-2) (constant sequence of 254 squarings and 11 products): the reference.
+void invert_mod_p_fermat(DhKey& out, const DhKey& z);
+
 }  // namespace lp2p::noise::detail
