@@ -49,6 +49,10 @@ io::StreamPtr with_leftover(io::StreamPtr stream, Bytes leftover) {
 
 /// The stream a lazy dialer hands on: its first read consumes and checks the listener's header and
 /// echo before any application byte is delivered.
+///
+/// Once that is done and the leftover handed out, calls go straight to the inner stream's awaitable
+/// (these functions are not coroutines then): a coroutine layer here would cost a frame per read and
+/// write for callers that do not skip finished wrappers (ByteStream::passthrough()).
 class LazyDialerStream final : public io::ByteStream {
  public:
   LazyDialerStream(io::StreamPtr inner, multistream::Dialer dialer)
@@ -57,6 +61,27 @@ class LazyDialerStream final : public io::ByteStream {
   asio::any_io_executor executor() override { return inner_->executor(); }
 
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (done()) return inner_->read_some(buf);
+    return confirm_and_read(buf);
+  }
+  // Views pass through when the inner stream has them (a muxer over Noise then needs no read buffer of
+  // its own, not even for its first read, which comes before the echo was checked).
+  bool supports_read_view() const noexcept override { return inner_->supports_read_view(); }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    if (done()) return inner_->read_view(max);
+    return confirm_and_view(max);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
+  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
+  void close() noexcept override { inner_->close(); }
+  void abort() noexcept override { inner_->abort(); }
+  std::string describe() const override { return inner_->describe(); }
+  io::ByteStream* passthrough() noexcept override { return done() ? inner_.get() : nullptr; }
+
+ private:
+  bool done() const noexcept { return confirmed_ && pos_ >= leftover_.size(); }
+
+  asio::awaitable<result<std::size_t>> confirm_and_read(std::span<std::uint8_t> buf) {
     if (buf.empty()) co_return std::size_t{0};
     if (!confirmed_) {
       // The caller's buffer is the scratch space (the dialer copies what it is fed, and keeps what
@@ -69,9 +94,7 @@ class LazyDialerStream final : public io::ByteStream {
         if (!r) co_return r.error();
         dialer_.on_bytes(BytesView(scratch.data(), *r));
       }
-      if (!dialer_.outcome()->ok()) co_return dialer_.outcome()->error;
-      confirmed_ = true;
-      leftover_ = dialer_.take_leftover();
+      if (auto c = confirm(); !c) co_return c.error();
     }
     if (pos_ < leftover_.size()) {
       const std::size_t n = std::min(buf.size(), leftover_.size() - pos_);
@@ -86,16 +109,34 @@ class LazyDialerStream final : public io::ByteStream {
     }
     co_return co_await inner_->read_some(buf);
   }
-  asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
-  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
-  void close() noexcept override { inner_->close(); }
-  void abort() noexcept override { inner_->abort(); }
-  std::string describe() const override { return inner_->describe(); }
-  io::ByteStream* passthrough() noexcept override {
-    return confirmed_ && pos_ >= leftover_.size() ? inner_.get() : nullptr;
+
+  asio::awaitable<result<BytesView>> confirm_and_view(std::size_t max) {
+    if (max == 0) co_return BytesView{};
+    if (!confirmed_) {
+      while (!dialer_.outcome()) {
+        auto v = co_await inner_->read_view(max);
+        if (!v) co_return v.error();
+        dialer_.on_bytes(*v);  // copies what follows the echo into its leftover
+      }
+      if (auto c = confirm(); !c) co_return c.error();
+    }
+    if (pos_ < leftover_.size()) {
+      // Not released when handed out: the view must stay valid until the next call, and once everything
+      // is handed out the caller goes to the inner stream directly. It is what arrived behind the echo.
+      const BytesView v = BytesView(leftover_).subspan(pos_, std::min(max, leftover_.size() - pos_));
+      pos_ += v.size();
+      co_return v;
+    }
+    co_return co_await inner_->read_view(max);
   }
 
- private:
+  result<void> confirm() {
+    if (!dialer_.outcome()->ok()) return dialer_.outcome()->error;
+    confirmed_ = true;
+    leftover_ = dialer_.take_leftover();
+    return {};
+  }
+
   io::StreamPtr inner_;
   multistream::Dialer dialer_;
   bool confirmed_ = false;
@@ -104,6 +145,7 @@ class LazyDialerStream final : public io::ByteStream {
 };
 
 /// Sends `prefix_` in the same write as the first data written (one TCP segment instead of two).
+/// Once the prefix is out, every call returns the inner stream's awaitable (no coroutine layer).
 class WritePrefixStream final : public io::ByteStream {
  public:
   WritePrefixStream(io::StreamPtr inner, Bytes prefix, bool flush_before_read)
@@ -112,20 +154,21 @@ class WritePrefixStream final : public io::ByteStream {
   asio::any_io_executor executor() override { return inner_->executor(); }
 
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
-    if (flush_before_read_ && !prefix_.empty())
-      if (auto w = co_await flush_prefix(); !w) co_return w.error();
-    co_return co_await inner_->read_some(buf);
+    if (!flush_before_read_ || prefix_.empty()) return inner_->read_some(buf);
+    return flush_then_read(buf);
+  }
+  bool supports_read_view() const noexcept override { return inner_->supports_read_view(); }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    if (!flush_before_read_ || prefix_.empty()) return inner_->read_view(max);
+    return flush_then_view(max);
   }
   asio::awaitable<result<void>> write_all(BytesView data) override {
-    if (prefix_.empty()) co_return co_await inner_->write_all(data);
-    Bytes all = std::exchange(prefix_, Bytes{});
-    all.insert(all.end(), data.begin(), data.end());
-    co_return co_await inner_->write_all(all);
+    if (prefix_.empty()) return inner_->write_all(data);
+    return write_with_prefix(data);
   }
   asio::awaitable<result<void>> shutdown_write() override {
-    if (!prefix_.empty())
-      if (auto w = co_await flush_prefix(); !w) co_return w.error();
-    co_return co_await inner_->shutdown_write();
+    if (prefix_.empty()) return inner_->shutdown_write();
+    return flush_then_shutdown();
   }
   void close() noexcept override { inner_->close(); }
   // Without this the default abort() would close gracefully: a dead connection's socket would keep its
@@ -135,6 +178,23 @@ class WritePrefixStream final : public io::ByteStream {
   io::ByteStream* passthrough() noexcept override { return prefix_.empty() ? inner_.get() : nullptr; }
 
  private:
+  asio::awaitable<result<std::size_t>> flush_then_read(std::span<std::uint8_t> buf) {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->read_some(buf);
+  }
+  asio::awaitable<result<BytesView>> flush_then_view(std::size_t max) {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->read_view(max);
+  }
+  asio::awaitable<result<void>> write_with_prefix(BytesView data) {
+    Bytes all = std::exchange(prefix_, Bytes{});
+    all.insert(all.end(), data.begin(), data.end());
+    co_return co_await inner_->write_all(all);
+  }
+  asio::awaitable<result<void>> flush_then_shutdown() {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->shutdown_write();
+  }
   asio::awaitable<result<void>> flush_prefix() {
     Bytes p = std::exchange(prefix_, Bytes{});
     co_return co_await inner_->write_all(p);

@@ -97,19 +97,24 @@ class NoiseStream final : public io::ByteStream {
 /// produced by the step that finishes the handshake (the initiator's message 3) is not written but
 /// returned, so that it can share a segment with what follows it.
 asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
-  std::uint8_t buf[4096];
+  // Reads go straight into the handshake's buffer, which later becomes the Decrypter's (finish()): no
+  // scratch buffer here (a 4 KiB one made this frame too large for Asio's frame cache and malloc's fast
+  // path), no copy. Sized like NoiseStream's first read, so that the Decrypter starts with the buffer
+  // it would have allocated anyway.
+  constexpr std::size_t read_size = ReadSize::default_initial;
   for (;;) {
     auto out = hs.take_output();
     if (hs.finished()) co_return out;
     if (!out.empty())
       if (auto w = co_await s.write_all(out); !w) co_return w.error();
-    auto r = co_await s.read_some(buf);
+    auto r = co_await s.read_some(hs.prepare(std::max(hs.bytes_needed(), read_size)));
     if (!r) {
+      (void)hs.commit(0);
       // As in NoiseStream::read_some: EOF inside a frame is a truncated message.
       if (r.error() == asio::error::eof && hs.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
       co_return r.error();
     }
-    if (auto fed = hs.on_bytes(BytesView(buf, *r)); !fed) co_return fed.error();
+    if (auto fed = hs.commit(*r); !fed) co_return fed.error();
   }
 }
 
