@@ -11,9 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace lp2p::host_detail {
 
@@ -91,7 +91,10 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   yamux::Role role_;
   yamux::Session session_;
   std::unordered_map<yamux::StreamId, std::shared_ptr<Slot>> slots_;
-  std::deque<yamux::StreamId> accept_queue_;
+  /// Inbound streams not yet accepted: accept_queue_[accept_head_...]. A vector, not a std::deque, which
+  /// allocates a map and a 512-byte block when constructed, for every connection.
+  std::vector<yamux::StreamId> accept_queue_;
+  std::size_t accept_head_ = 0;
   io::Notify accept_ready_;
   io::Notify output_ready_;
   /// The dialer's read loop starts after its first batch is written (see run()); release_reader() clears it.

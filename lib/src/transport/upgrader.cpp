@@ -122,7 +122,6 @@ asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
 
 asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams params, std::string* detail) {
   const bool initiator = params.role == UpgradeRole::initiator;
-  const auto what = raw->describe();
   noise::HandshakeConfig hcfg;
   hcfg.expected_peer = params.expected_peer;
   hcfg.verified_identities = params.verified_identities;
@@ -163,7 +162,8 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   // The initiator's message 3 goes out with its first transport frame (the /yamux proposal below), in
   // one segment; a read before any write sends it alone (the responder waits for it).
   stream = with_write_prefix(std::move(stream), std::move(*last), /*flush_before_read=*/true);
-  LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << what;
+  // The wrappers describe the raw stream below them: only formatted when debug logging is on.
+  LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << stream->describe();
   io::StreamPtr secure = std::make_unique<NoiseStream>(std::move(stream), std::move(done->encrypter),
                                                        std::move(done->decrypter));
 

@@ -17,6 +17,12 @@ void NegotiatorBase::output_written(std::size_t n) noexcept {
   }
 }
 
+Bytes NegotiatorBase::take_output() {
+  if (out_pos_ > 0) out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_pos_));
+  out_pos_ = 0;
+  return std::exchange(out_, Bytes{});
+}
+
 Bytes NegotiatorBase::take_leftover() {
   if (!outcome_ || !outcome_->ok()) return {};
   return reader_.take_buffered();
