@@ -2,7 +2,6 @@
 
 #include "host/muxed_connection.hpp"
 #include "io/deadline_guard.hpp"
-#include "io/join.hpp"
 #include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/noise/error.hpp"
@@ -278,10 +277,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto self = shared_from_this();
     io::spawn_detached(ex, identify_peer(c), "identify");
     if (config.ping.enabled) arm_ping(c);
-    // The connection and its acceptor end together: the acceptor ends once run() has, and if either
-    // throws, the connection is aborted. run() is spawned (it starts first, as the first branch of `&&`).
-    const std::function<void()> stop = [mux = c->mux.get()] { mux->abort(); };  // c holds mux until we return
-    co_await io::join_both(accept_streams(c), c->mux->run(), stop);
+    // Inbound streams are handed over as they open: no acceptor task of ours waits in accept_stream()
+    // (a coroutine, a co_spawn and a join per connection). The handler runs only while run() does (the
+    // connection drops it when it ends), and this task holds c and the Host until then.
+    c->mux->set_inbound_handler([this, weak = std::weak_ptr<Connection>(c)](io::StreamPtr s) {
+      if (auto conn = weak.lock()) io::spawn_detached(ex, handle_stream(std::move(conn), std::move(s)), "stream handler");
+    });
+    co_await c->mux->run();
     c->ping_timer.cancel();
     connections.erase(c->info.id);
     if (auto ids = connections_by_peer.find(c->info.peer); ids != connections_by_peer.end()) {
@@ -292,14 +294,6 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     LP2P_LOG(info, "host") << "connection " << c->info.id << " with " << c->info.peer.to_base58() << " closed: "
                            << reason.message();
     emit_if_wanted([&] { return HostEvent(ConnectionClosed{c->info, reason}); });
-  }
-
-  asio::awaitable<void> accept_streams(std::shared_ptr<Connection> c) {
-    for (;;) {
-      auto s = co_await c->mux->accept_stream();
-      if (!s) co_return;
-      io::spawn_detached(ex, handle_stream(c, std::move(*s)), "stream handler");
-    }
   }
 
   asio::awaitable<void> handle_stream(std::shared_ptr<Connection> c, io::StreamPtr raw) {

@@ -151,7 +151,11 @@ void MuxedConnection::drain() {
           using E = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<E, yamux::StreamOpened>) {
             slot(e.id);
-            if (accept_queue_.size() - accept_head_ >= max_accept_backlog) {
+            if (inbound_handler_) {
+              // Posted, not called: the handler starts work on the stream, which must not run inside
+              // this loop (a read of the new stream would drain() again from within it).
+              asio::post(executor_, [self = shared_from_this(), id = e.id] { self->deliver_inbound(id); });
+            } else if (accept_queue_.size() - accept_head_ >= max_accept_backlog) {
               LP2P_LOG(warn, "yamux") << "inbound stream " << e.id << " refused: " << max_accept_backlog
                                       << " streams wait to be accepted";
               (void)session_.reset(e.id);
@@ -248,8 +252,16 @@ asio::awaitable<void> MuxedConnection::run() {
   finish();
 }
 
+void MuxedConnection::deliver_inbound(yamux::StreamId id) {
+  if (!inbound_handler_) return;  // the connection ended meanwhile
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;  // already reset by the peer and freed
+  inbound_handler_(io::StreamPtr(std::make_unique<YamuxStream>(shared_from_this(), id, it->second)));
+}
+
 void MuxedConnection::finish() noexcept {
   finished_ = true;
+  inbound_handler_ = nullptr;  // it may hold the connection's owner
   if (!error_) error_ = yamux::error::session_closed;
   accept_ready_.notify();
 }
