@@ -225,16 +225,10 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
 result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data) {
   multistream::Dialer dialer({protocol}, /*lazy=*/true);
   if (dialer.outcome() && !dialer.outcome()->ok()) return dialer.outcome()->error;
-  Bytes first;
-  if (early_data.empty()) {
-    first = dialer.take_output();  // the engine's buffer itself (reserved for header and proposal)
-  } else {
-    auto out = dialer.pending_output();
-    first.reserve(out.size() + early_data.size());
-    first.assign(out.begin(), out.end());
-    dialer.output_written(first.size());
-    first.insert(first.end(), early_data.begin(), early_data.end());
-  }
+  // The engine's buffer itself, which has room behind header and proposal for early data (Noise's
+  // message 1) and for the stream's first write.
+  Bytes first = dialer.take_output();
+  first.insert(first.end(), early_data.begin(), early_data.end());
   // Not written yet: the proposal rides with the first write (the /yamux proposal with yamux's first
   // frames, a stream's proposal with its first data or FIN), or goes out before the first read.
   return Negotiated{std::move(protocol),
