@@ -3,7 +3,6 @@
 #include "codec/dcutr/observation_window.hpp"
 #include "host/muxed_connection.hpp"
 #include "io/deadline_guard.hpp"
-#include "io/join.hpp"
 #include "lp2p/codec/dcutr/spray_mapping.hpp"
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/noise/error.hpp"
@@ -243,9 +242,10 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     return std::nullopt;
   }
 
-  /// Registers an upgraded connection and runs it until it ends.
+  /// Registers an upgraded connection and runs it until it ends (in a task of its own; with `spawn`
+  /// false the caller, a task already, must co_await run_connection() at once instead).
   result<std::shared_ptr<Connection>> add_connection(transport::Upgraded up, Multiaddr local, Multiaddr remote,
-                                                     Direction dir, bool relayed) {
+                                                     Direction dir, bool relayed, bool spawn = true) {
     // An upgrade still in flight when stop() ran must not revive the host with a live connection.
     if (stopped) {
       up.mux->abort();
@@ -268,7 +268,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
                            << " (" << to_string(dir) << (relayed ? ", relayed" : ", direct") << ") local "
                            << c->info.local_addr.to_string() << " remote " << c->info.remote_addr.to_string();
     emit_if_wanted([&] { return HostEvent(ConnectionEstablished{c->info}); });
-    io::spawn_detached(ex, run_connection(c), "connection task");
+    if (spawn) io::spawn_detached(ex, run_connection(c), "connection task");
     return c;
   }
 
@@ -276,10 +276,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     auto self = shared_from_this();
     io::spawn_detached(ex, identify_peer(c), "identify");
     if (config.ping.enabled) arm_ping(c);
-    // The connection and its acceptor end together: the acceptor ends once run() has, and if either
-    // throws, the connection is aborted. run() is spawned (it starts first, as the first branch of `&&`).
-    const std::function<void()> stop = [mux = c->mux.get()] { mux->abort(); };  // c holds mux until we return
-    co_await io::join_both(accept_streams(c), c->mux->run(), stop);
+    // Inbound streams are handed over as they open: no acceptor task of ours waits in accept_stream()
+    // (a coroutine, a co_spawn and a join per connection). The handler runs only while run() does (the
+    // connection drops it when it ends), and this task holds c and the Host until then.
+    c->mux->set_inbound_handler([this, weak = std::weak_ptr<Connection>(c)](io::StreamPtr s) {
+      if (auto conn = weak.lock()) io::spawn_detached(ex, handle_stream(std::move(conn), std::move(s)), "stream handler");
+    });
+    co_await c->mux->run();
     c->ping_timer.cancel();
     connections.erase(c->info.id);
     if (auto ids = connections_by_peer.find(c->info.peer); ids != connections_by_peer.end()) {
@@ -290,14 +293,6 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     LP2P_LOG(info, "host") << "connection " << c->info.id << " with " << c->info.peer.to_base58() << " closed: "
                            << reason.message();
     emit_if_wanted([&] { return HostEvent(ConnectionClosed{c->info, reason}); });
-  }
-
-  asio::awaitable<void> accept_streams(std::shared_ptr<Connection> c) {
-    for (;;) {
-      auto s = co_await c->mux->accept_stream();
-      if (!s) co_return;
-      io::spawn_detached(ex, handle_stream(c, std::move(*s)), "stream handler");
-    }
   }
 
   asio::awaitable<void> handle_stream(std::shared_ptr<Connection> c, io::StreamPtr raw) {
@@ -311,29 +306,39 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
                               << " not negotiated: " << n.error().message();
       co_return;
     }
-    auto& protocol = n->protocol;
-    auto& stream = n->stream;
-    if (protocol == protocol::identify_protocol_id) {
-      auto reply = identify_reply(*c);
-      result<void> r = reply ? result<void>{} : result<void>(reply.error());
-      if (reply) r = co_await protocol::identify_respond_frame(*stream, *reply);
-      if (!r) LP2P_LOG(debug, "identify") << "reply to " << c->info.peer.to_base58() << " failed: " << r.error().message();
-      co_return;
-    }
-    if (protocol == protocol::identify_push_protocol_id) {
-      auto m = co_await protocol::identify_read(*stream);
-      if (m) emit_if_wanted([&] { return HostEvent(IdentifyReceived{c->info, protocol::to_identify_info(std::move(*m))}); });
-      co_return;
-    }
-    if (protocol == protocol::ping_protocol_id) {
-      co_await protocol::ping_respond(*stream);
-      co_return;
-    }
+    // Each protocol's work is a coroutine of its own (c and n live in this frame until it ends): with all
+    // of them inline this frame was 1,168 bytes, too large for Asio's frame cache and malloc's fast path.
+    co_await serve_stream(*c, n->protocol, n->stream);
+  }
+
+  /// The work on a negotiated inbound stream. Not a coroutine: it returns the protocol's.
+  asio::awaitable<void> serve_stream(Connection& c, const std::string& protocol, io::StreamPtr& stream) {
+    if (protocol == protocol::identify_protocol_id) return reply_identify(c, *stream);
+    if (protocol == protocol::identify_push_protocol_id) return receive_identify_push(c, *stream);
+    if (protocol == protocol::ping_protocol_id) return respond_ping(*stream);
+    return run_handler(c, protocol, stream);
+  }
+
+  asio::awaitable<void> reply_identify(Connection& c, io::ByteStream& stream) {
+    auto reply = identify_reply(c);
+    result<void> r = reply ? result<void>{} : result<void>(reply.error());
+    if (reply) r = co_await protocol::identify_respond_frame(stream, *reply);
+    if (!r) LP2P_LOG(debug, "identify") << "reply to " << c.info.peer.to_base58() << " failed: " << r.error().message();
+  }
+
+  asio::awaitable<void> receive_identify_push(Connection& c, io::ByteStream& stream) {
+    auto m = co_await protocol::identify_read(stream);
+    if (m) emit_if_wanted([&] { return HostEvent(IdentifyReceived{c.info, protocol::to_identify_info(std::move(*m))}); });
+  }
+
+  static asio::awaitable<void> respond_ping(io::ByteStream& stream) { co_await protocol::ping_respond(stream); }
+
+  asio::awaitable<void> run_handler(Connection& c, const std::string& protocol, io::StreamPtr& stream) {
     auto h = handlers.find(protocol);
     if (h == handlers.end()) co_return;  // removed while negotiating
-    auto& count = c->inbound_streams[protocol];
+    auto& count = c.inbound_streams[protocol];
     if (count >= config.limits.max_inbound_streams_per_protocol) {
-      LP2P_LOG(warn, "host") << "resetting inbound " << protocol << " stream from " << c->info.peer.to_base58()
+      LP2P_LOG(warn, "host") << "resetting inbound " << protocol << " stream from " << c.info.peer.to_base58()
                              << ": " << count << " already running (limits.max_inbound_streams_per_protocol)";
       stream->close();
       co_return;
@@ -341,11 +346,11 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     ++count;
     auto handler = h->second;  // the map may change while the handler runs
     try {
-      co_await handler(Stream(std::move(stream), protocol, c->info));
+      co_await handler(Stream(std::move(stream), protocol, c.info));
     } catch (const std::exception& e) {
       LP2P_LOG(error, "host") << "handler for " << protocol << " threw: " << e.what() << " (stream reset)";
     }
-    --c->inbound_streams[protocol];
+    --c.inbound_streams[protocol];
   }
 
   asio::awaitable<void> identify_peer(std::shared_ptr<Connection> c) {
@@ -549,7 +554,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       co_return;
     }
     const auto peer = up->remote_peer;
-    auto c = add_connection(std::move(*up), local, remote, Direction::inbound, false);
+    // The connection runs in this task (no co_spawn of its own: a coroutine frame and two handler
+    // allocations less per inbound connection).
+    auto c = add_connection(std::move(*up), local, remote, Direction::inbound, false, /*spawn=*/false);
     if (!c) {
       detail = c.error() == host::error::peer_connection_limit
                    ? "per-peer connection limit " + std::to_string(config.limits.max_connections_per_peer) +
@@ -563,6 +570,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
       co_return;
     }
     (*c)->inbound_ip = ip;
+    co_await run_connection(std::move(*c));
   }
 
   // ---- dialing ---------------------------------------------------------------------------------------

@@ -173,11 +173,20 @@ void MuxedConnection::drain() {
           using E = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<E, yamux::StreamOpened>) {
             slot(e.id);
-            if (accept_queue_.size() >= max_accept_backlog) {
+            if (inbound_handler_) {
+              // Posted, not called: the handler starts work on the stream, which must not run inside
+              // this loop (a read of the new stream would drain() again from within it).
+              asio::post(executor_, [self = shared_from_this(), id = e.id] { self->deliver_inbound(id); });
+            } else if (accept_queue_.size() - accept_head_ >= max_accept_backlog) {
               LP2P_LOG(warn, "yamux") << "inbound stream " << e.id << " refused: " << max_accept_backlog
                                       << " streams wait to be accepted";
               (void)session_.reset(e.id);
             } else {
+              if (accept_head_ >= 64 && 2 * accept_head_ >= accept_queue_.size()) {
+                // Accepted one at a time while more keep coming: drop the accepted front now and then.
+                accept_queue_.erase(accept_queue_.begin(), accept_queue_.begin() + static_cast<std::ptrdiff_t>(accept_head_));
+                accept_head_ = 0;
+              }
               accept_queue_.push_back(e.id);
               accept_ready_.notify();
             }
@@ -265,8 +274,16 @@ asio::awaitable<void> MuxedConnection::run() {
   finish();
 }
 
+void MuxedConnection::deliver_inbound(yamux::StreamId id) {
+  if (!inbound_handler_) return;  // the connection ended meanwhile
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;  // already reset by the peer and freed
+  inbound_handler_(io::StreamPtr(std::make_unique<YamuxStream>(shared_from_this(), id, it->second)));
+}
+
 void MuxedConnection::finish() noexcept {
   finished_ = true;
+  inbound_handler_ = nullptr;  // it may hold the connection's owner
   if (!error_) error_ = yamux::error::session_closed;
   accept_ready_.notify();
 }
@@ -425,9 +442,12 @@ asio::awaitable<result<io::StreamPtr>> MuxedConnection::open_stream() {
 asio::awaitable<result<io::StreamPtr>> MuxedConnection::accept_stream() {
   auto self = shared_from_this();
   for (;;) {
-    if (!accept_queue_.empty()) {
-      auto id = accept_queue_.front();
-      accept_queue_.pop_front();
+    if (accept_head_ < accept_queue_.size()) {
+      auto id = accept_queue_[accept_head_++];
+      if (accept_head_ == accept_queue_.size()) {  // drained: start over at the front (capacity stays)
+        accept_queue_.clear();
+        accept_head_ = 0;
+      }
       auto it = slots_.find(id);
       if (it == slots_.end()) continue;  // already reset by the peer and freed
       co_return io::StreamPtr(std::make_unique<YamuxStream>(self, id, it->second));

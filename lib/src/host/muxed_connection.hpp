@@ -11,9 +11,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace lp2p::host_detail {
 
@@ -34,6 +35,11 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   asio::awaitable<result<io::StreamPtr>> open_stream();
   /// Waits for the next inbound stream. Fails with the connection's error once it has ended.
   asio::awaitable<result<io::StreamPtr>> accept_stream();
+  /// Instead of queueing inbound streams for accept_stream(): hands each to `handler` as it opens (posted,
+  /// in the order the peer opened them), so that no task has to wait in accept_stream() for the
+  /// connection's whole life (a coroutine and a co_spawn per connection). Set before run(); dropped when
+  /// the connection ends.
+  void set_inbound_handler(std::function<void(io::StreamPtr)> handler) { inbound_handler_ = std::move(handler); }
 
   /// Graceful close: GoAway(normal), flush, close the transport. Streams fail with session_closed.
   void close();
@@ -83,6 +89,8 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   /// arrives, so the peer still reads everything we sent (an RST would drop it in the peer's buffer).
   void abandon(yamux::StreamId id);
   void discard_input(yamux::StreamId id);
+  /// set_inbound_handler's posted step: the stream to the handler, unless it or the connection is gone.
+  void deliver_inbound(yamux::StreamId id);
   std::shared_ptr<Slot> slot(yamux::StreamId id);
   static yamux::Time now() { return yamux::Clock::now(); }
 
@@ -91,7 +99,11 @@ class MuxedConnection : public std::enable_shared_from_this<MuxedConnection> {
   yamux::Role role_;
   yamux::Session session_;
   std::unordered_map<yamux::StreamId, std::shared_ptr<Slot>> slots_;
-  std::deque<yamux::StreamId> accept_queue_;
+  /// Inbound streams not yet accepted: accept_queue_[accept_head_...]. A vector, not a std::deque, which
+  /// allocates a map and a 512-byte block when constructed, for every connection.
+  std::vector<yamux::StreamId> accept_queue_;
+  std::size_t accept_head_ = 0;
+  std::function<void(io::StreamPtr)> inbound_handler_;
   io::Notify accept_ready_;
   io::Notify output_ready_;
   /// The dialer's read loop starts after its first batch is written (see run()); release_reader() clears it.

@@ -16,14 +16,23 @@ Stream::Stream(Stream&&) noexcept = default;
 Stream& Stream::operator=(Stream&&) noexcept = default;
 Stream::~Stream() = default;
 
+namespace {
+template <class T>
+asio::awaitable<result<T>> fail_closed() {
+  co_return error_code(io::error::closed);
+}
+}  // namespace
+
+// Not coroutines: the stream's own awaitable is returned, so a read or write through a Stream costs no
+// coroutine frame of its own.
 asio::awaitable<result<std::size_t>> Stream::read_some(std::span<std::uint8_t> buffer) {
-  if (!io_) co_return error_code(io::error::closed);
-  co_return co_await io::skip_passthrough(*io_).read_some(buffer);
+  if (!io_) return fail_closed<std::size_t>();
+  return io::skip_passthrough(*io_).read_some(buffer);
 }
 
 asio::awaitable<result<void>> Stream::write(BytesView data) {
-  if (!io_) co_return error_code(io::error::closed);
-  co_return co_await io::skip_passthrough(*io_).write_all(data);
+  if (!io_) return fail_closed<void>();
+  return io::skip_passthrough(*io_).write_all(data);
 }
 
 asio::awaitable<result<void>> Stream::close_write() {

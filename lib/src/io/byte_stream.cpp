@@ -50,31 +50,38 @@ std::pair<StreamPtr, Bytes> BufferedStream::release() && {
 asio::any_io_executor BufferedStream::executor() { return inner_->executor(); }
 
 asio::awaitable<result<std::size_t>> BufferedStream::read_some(std::span<std::uint8_t> buf) {
-  if (buf.empty()) co_return std::size_t{0};
-  if (pos_ < buf_.size()) {
-    const std::size_t n = std::min(buf.size(), buf_.size() - pos_);
-    std::memcpy(buf.data(), buf_.data() + pos_, n);
-    pos_ += n;
-    if (pos_ == buf_.size()) {
-      buf_.clear();
-      buf_.shrink_to_fit();
-      pos_ = 0;
-    }
-    co_return n;
+  if (buf.empty() || pos_ >= buf_.size()) return inner_->read_some(buf);
+  return read_buffered(buf);
+}
+
+asio::awaitable<result<std::size_t>> BufferedStream::read_buffered(std::span<std::uint8_t> buf) {
+  const std::size_t n = std::min(buf.size(), buf_.size() - pos_);
+  std::memcpy(buf.data(), buf_.data() + pos_, n);
+  pos_ += n;
+  if (pos_ == buf_.size()) {
+    buf_.clear();
+    buf_.shrink_to_fit();
+    pos_ = 0;
   }
-  auto r = co_await inner_->read_some(buf);
-  co_return r;
+  co_return n;
 }
 
-asio::awaitable<result<void>> BufferedStream::write_all(BytesView data) {
-  auto r = co_await inner_->write_all(data);
-  co_return r;
+asio::awaitable<result<BytesView>> BufferedStream::read_view(std::size_t max) {
+  if (max == 0 || pos_ >= buf_.size()) return inner_->read_view(max);
+  return view_buffered(max);
 }
 
-asio::awaitable<result<void>> BufferedStream::shutdown_write() {
-  auto r = co_await inner_->shutdown_write();
-  co_return r;
+asio::awaitable<result<BytesView>> BufferedStream::view_buffered(std::size_t max) {
+  // The buffer is not released when drained: the view must stay valid until the next call (after which
+  // the caller skips this wrapper: passthrough()).
+  const BytesView v = BytesView(buf_).subspan(pos_, std::min(max, buf_.size() - pos_));
+  pos_ += v.size();
+  co_return v;
 }
+
+asio::awaitable<result<void>> BufferedStream::write_all(BytesView data) { return inner_->write_all(data); }
+
+asio::awaitable<result<void>> BufferedStream::shutdown_write() { return inner_->shutdown_write(); }
 
 void BufferedStream::close() noexcept {
   if (inner_) inner_->close();

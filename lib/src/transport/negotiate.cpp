@@ -11,17 +11,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-/// Writes whatever the engine has queued.
-template <class Engine>
-asio::awaitable<result<void>> flush(io::ByteStream& s, Engine& engine) {
-  // Written straight from the engine's buffer, which nothing touches until the write returns.
-  const auto out = engine.pending_output();
-  if (out.empty()) co_return result<void>{};
-  auto w = co_await s.write_all(out);
-  engine.output_written(out.size());
-  co_return w;
-}
-
 /// Feeds the engine from the stream until it reaches an outcome, flushing its replies. With
 /// `keep_final`, the replies queued by a successful outcome stay in the engine for the caller.
 template <class Engine>
@@ -31,7 +20,13 @@ asio::awaitable<result<void>> run_engine(io::ByteStream& s, Engine& engine, bool
   std::uint8_t buf[256];
   for (;;) {
     if (keep_final && engine.outcome() && engine.outcome()->ok()) co_return result<void>{};
-    if (auto w = co_await flush(s, engine); !w) co_return w.error();
+    // Whatever the engine has queued, written straight from its buffer (nothing touches it until the
+    // write returns). Inline rather than a helper coroutine: one frame less per negotiation.
+    if (const auto out = engine.pending_output(); !out.empty()) {
+      auto w = co_await s.write_all(out);
+      engine.output_written(out.size());
+      if (!w) co_return w.error();
+    }
     if (engine.outcome()) {
       if (!engine.outcome()->ok()) co_return engine.outcome()->error;
       co_return result<void>{};
@@ -47,16 +42,103 @@ io::StreamPtr with_leftover(io::StreamPtr stream, Bytes leftover) {
   return std::make_unique<io::BufferedStream>(std::move(stream), std::move(leftover));
 }
 
-/// The stream a lazy dialer hands on: its first read consumes and checks the listener's header and
-/// echo before any application byte is delivered.
-class LazyDialerStream final : public io::ByteStream {
+/// Sends `prefix_` in the same write as the first data written (one TCP segment instead of two).
+/// Once the prefix is out, every call returns the inner stream's awaitable (no coroutine layer).
+class WritePrefixStream final : public io::ByteStream {
  public:
-  LazyDialerStream(io::StreamPtr inner, multistream::Dialer dialer)
-      : inner_(std::move(inner)), dialer_(std::move(dialer)) {}
+  WritePrefixStream(io::StreamPtr inner, Bytes prefix, bool flush_before_read)
+      : inner_(std::move(inner)), prefix_(std::move(prefix)), flush_before_read_(flush_before_read) {}
 
   asio::any_io_executor executor() override { return inner_->executor(); }
 
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (!flush_before_read_ || prefix_.empty()) return inner_->read_some(buf);
+    return flush_then_read(buf);
+  }
+  bool supports_read_view() const noexcept override { return inner_->supports_read_view(); }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    if (!flush_before_read_ || prefix_.empty()) return inner_->read_view(max);
+    return flush_then_view(max);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override {
+    if (prefix_.empty()) return inner_->write_all(data);
+    return write_with_prefix(data);
+  }
+  asio::awaitable<result<void>> shutdown_write() override {
+    if (prefix_.empty()) return inner_->shutdown_write();
+    return flush_then_shutdown();
+  }
+  void close() noexcept override { inner_->close(); }
+  // Without this the default abort() would close gracefully: a dead connection's socket would keep its
+  // 4-tuple for minutes and block the next hole punch from the same ports.
+  void abort() noexcept override { inner_->abort(); }
+  std::string describe() const override { return inner_->describe(); }
+  io::ByteStream* passthrough() noexcept override { return prefix_.empty() ? inner_.get() : nullptr; }
+
+ private:
+  asio::awaitable<result<std::size_t>> flush_then_read(std::span<std::uint8_t> buf) {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->read_some(buf);
+  }
+  asio::awaitable<result<BytesView>> flush_then_view(std::size_t max) {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->read_view(max);
+  }
+  asio::awaitable<result<void>> write_with_prefix(BytesView data) {
+    Bytes all = std::exchange(prefix_, Bytes{});
+    all.insert(all.end(), data.begin(), data.end());
+    co_return co_await inner_->write_all(all);
+  }
+  asio::awaitable<result<void>> flush_then_shutdown() {
+    if (auto w = co_await flush_prefix(); !w) co_return w.error();
+    co_return co_await inner_->shutdown_write();
+  }
+  asio::awaitable<result<void>> flush_prefix() {
+    Bytes p = std::exchange(prefix_, Bytes{});
+    co_return co_await inner_->write_all(p);
+  }
+
+  io::StreamPtr inner_;
+  Bytes prefix_;
+  bool flush_before_read_;
+};
+
+/// The stream a lazy dialer hands on: its first read consumes and checks the listener's header and
+/// echo before any application byte is delivered.
+///
+/// Once that is done and the leftover handed out, calls go straight to the inner stream's awaitable
+/// (these functions are not coroutines then): a coroutine layer here would cost a frame per read and
+/// write for callers that do not skip finished wrappers (ByteStream::passthrough()).
+class LazyDialerStream final : public io::ByteStream {
+ public:
+  /// `held` (header, proposal, early data) goes out with the first write, shutdown_write or read.
+  LazyDialerStream(io::StreamPtr inner, Bytes held, multistream::Dialer dialer)
+      : held_(std::move(inner), std::move(held), /*flush_before_read=*/true), dialer_(std::move(dialer)) {}
+
+  asio::any_io_executor executor() override { return held_.executor(); }
+
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
+    if (done()) return held_.read_some(buf);
+    return confirm_and_read(buf);
+  }
+  // Views pass through when the inner stream has them (a muxer over Noise then needs no read buffer of
+  // its own, not even for its first read, which comes before the echo was checked).
+  bool supports_read_view() const noexcept override { return held_.supports_read_view(); }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    if (done()) return held_.read_view(max);
+    return confirm_and_view(max);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override { return held_.write_all(data); }
+  asio::awaitable<result<void>> shutdown_write() override { return held_.shutdown_write(); }
+  void close() noexcept override { held_.close(); }
+  void abort() noexcept override { held_.abort(); }
+  std::string describe() const override { return held_.describe(); }
+  io::ByteStream* passthrough() noexcept override { return done() ? &held_ : nullptr; }
+
+ private:
+  bool done() const noexcept { return confirmed_ && pos_ >= leftover_.size(); }
+
+  asio::awaitable<result<std::size_t>> confirm_and_read(std::span<std::uint8_t> buf) {
     if (buf.empty()) co_return std::size_t{0};
     if (!confirmed_) {
       // The caller's buffer is the scratch space (the dialer copies what it is fed, and keeps what
@@ -65,13 +147,11 @@ class LazyDialerStream final : public io::ByteStream {
       std::uint8_t small[64];
       const std::span<std::uint8_t> scratch = buf.size() >= sizeof small ? buf : std::span<std::uint8_t>(small);
       while (!dialer_.outcome()) {
-        auto r = co_await inner_->read_some(scratch);
+        auto r = co_await held_.read_some(scratch);
         if (!r) co_return r.error();
         dialer_.on_bytes(BytesView(scratch.data(), *r));
       }
-      if (!dialer_.outcome()->ok()) co_return dialer_.outcome()->error;
-      confirmed_ = true;
-      leftover_ = dialer_.take_leftover();
+      if (auto c = confirm(); !c) co_return c.error();
     }
     if (pos_ < leftover_.size()) {
       const std::size_t n = std::min(buf.size(), leftover_.size() - pos_);
@@ -84,65 +164,43 @@ class LazyDialerStream final : public io::ByteStream {
       }
       co_return n;
     }
-    co_return co_await inner_->read_some(buf);
-  }
-  asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
-  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
-  void close() noexcept override { inner_->close(); }
-  void abort() noexcept override { inner_->abort(); }
-  std::string describe() const override { return inner_->describe(); }
-  io::ByteStream* passthrough() noexcept override {
-    return confirmed_ && pos_ >= leftover_.size() ? inner_.get() : nullptr;
+    co_return co_await held_.read_some(buf);
   }
 
- private:
-  io::StreamPtr inner_;
+  asio::awaitable<result<BytesView>> confirm_and_view(std::size_t max) {
+    if (max == 0) co_return BytesView{};
+    if (!confirmed_) {
+      while (!dialer_.outcome()) {
+        auto v = co_await held_.read_view(max);
+        if (!v) co_return v.error();
+        dialer_.on_bytes(*v);  // copies what follows the echo into its leftover
+      }
+      if (auto c = confirm(); !c) co_return c.error();
+    }
+    if (pos_ < leftover_.size()) {
+      // Not released when handed out: the view must stay valid until the next call, and once everything
+      // is handed out the caller goes to the inner stream directly. It is what arrived behind the echo.
+      const BytesView v = BytesView(leftover_).subspan(pos_, std::min(max, leftover_.size() - pos_));
+      pos_ += v.size();
+      co_return v;
+    }
+    co_return co_await held_.read_view(max);
+  }
+
+  result<void> confirm() {
+    if (!dialer_.outcome()->ok()) return dialer_.outcome()->error;
+    confirmed_ = true;
+    leftover_ = dialer_.take_leftover();
+    return {};
+  }
+
+  // The held-back proposal, in place rather than a stream of its own on the heap; passthrough() hands it
+  // out once the echo is checked (this object owns it).
+  WritePrefixStream held_;
   multistream::Dialer dialer_;
   bool confirmed_ = false;
   Bytes leftover_;
   std::size_t pos_ = 0;
-};
-
-/// Sends `prefix_` in the same write as the first data written (one TCP segment instead of two).
-class WritePrefixStream final : public io::ByteStream {
- public:
-  WritePrefixStream(io::StreamPtr inner, Bytes prefix, bool flush_before_read)
-      : inner_(std::move(inner)), prefix_(std::move(prefix)), flush_before_read_(flush_before_read) {}
-
-  asio::any_io_executor executor() override { return inner_->executor(); }
-
-  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override {
-    if (flush_before_read_ && !prefix_.empty())
-      if (auto w = co_await flush_prefix(); !w) co_return w.error();
-    co_return co_await inner_->read_some(buf);
-  }
-  asio::awaitable<result<void>> write_all(BytesView data) override {
-    if (prefix_.empty()) co_return co_await inner_->write_all(data);
-    Bytes all = std::exchange(prefix_, Bytes{});
-    all.insert(all.end(), data.begin(), data.end());
-    co_return co_await inner_->write_all(all);
-  }
-  asio::awaitable<result<void>> shutdown_write() override {
-    if (!prefix_.empty())
-      if (auto w = co_await flush_prefix(); !w) co_return w.error();
-    co_return co_await inner_->shutdown_write();
-  }
-  void close() noexcept override { inner_->close(); }
-  // Without this the default abort() would close gracefully: a dead connection's socket would keep its
-  // 4-tuple for minutes and block the next hole punch from the same ports.
-  void abort() noexcept override { inner_->abort(); }
-  std::string describe() const override { return inner_->describe(); }
-  io::ByteStream* passthrough() noexcept override { return prefix_.empty() ? inner_.get() : nullptr; }
-
- private:
-  asio::awaitable<result<void>> flush_prefix() {
-    Bytes p = std::exchange(prefix_, Bytes{});
-    co_return co_await inner_->write_all(p);
-  }
-
-  io::StreamPtr inner_;
-  Bytes prefix_;
-  bool flush_before_read_;
 };
 
 }  // namespace
@@ -167,16 +225,14 @@ asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, s
 result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data) {
   multistream::Dialer dialer({protocol}, /*lazy=*/true);
   if (dialer.outcome() && !dialer.outcome()->ok()) return dialer.outcome()->error;
-  auto out = dialer.pending_output();
-  Bytes first;
-  first.reserve(out.size() + early_data.size());
-  first.assign(out.begin(), out.end());
-  dialer.output_written(first.size());
+  // The engine's buffer itself, which has room behind header and proposal for early data (Noise's
+  // message 1) and for the stream's first write.
+  Bytes first = dialer.take_output();
   first.insert(first.end(), early_data.begin(), early_data.end());
   // Not written yet: the proposal rides with the first write (the /yamux proposal with yamux's first
   // frames, a stream's proposal with its first data or FIN), or goes out before the first read.
-  auto held = with_write_prefix(std::move(stream), std::move(first), /*flush_before_read=*/true);
-  return Negotiated{std::move(protocol), std::make_unique<LazyDialerStream>(std::move(held), std::move(dialer))};
+  return Negotiated{std::move(protocol),
+                    std::make_unique<LazyDialerStream>(std::move(stream), std::move(first), std::move(dialer))};
 }
 
 namespace {
@@ -184,9 +240,7 @@ asio::awaitable<result<Negotiated>> run_listener(io::StreamPtr stream, multistre
   if (auto r = co_await run_engine(*stream, listener, when != Reply::now); !r) co_return r.error();
   auto protocol = listener.outcome()->protocol;
   auto leftover = listener.take_leftover();
-  auto out = listener.pending_output();
-  Bytes reply(out.begin(), out.end());
-  listener.output_written(reply.size());
+  Bytes reply = listener.take_output();  // the engine's buffer itself: it becomes the write prefix
   if (!reply.empty() && when == Reply::if_dialer_lazy && leftover.empty()) {
     // The dialer sent nothing behind its proposal: it may be waiting for our answer (go, js), so answer now.
     if (auto w = co_await stream->write_all(reply); !w) co_return w.error();

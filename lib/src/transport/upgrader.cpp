@@ -122,19 +122,24 @@ class NoiseStream final : public io::ByteStream {
 /// produced by the step that finishes the handshake (the initiator's message 3) is not written but
 /// returned, so that it can share a segment with what follows it.
 asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
-  std::uint8_t buf[4096];
+  // Reads go straight into the handshake's buffer, which later becomes the Decrypter's (finish()): no
+  // scratch buffer here (a 4 KiB one made this frame too large for Asio's frame cache and malloc's fast
+  // path), no copy. Sized like NoiseStream's first read, so that the Decrypter starts with the buffer
+  // it would have allocated anyway.
+  constexpr std::size_t read_size = ReadSize::default_initial;
   for (;;) {
     auto out = hs.take_output();
     if (hs.finished()) co_return out;
     if (!out.empty())
       if (auto w = co_await s.write_all(out); !w) co_return w.error();
-    auto r = co_await s.read_some(buf);
+    auto r = co_await s.read_some(hs.prepare(std::max(hs.bytes_needed(), read_size)));
     if (!r) {
+      (void)hs.commit(0);
       // As in NoiseStream::read_some: EOF inside a frame is a truncated message.
       if (r.error() == asio::error::eof && hs.buffered() != 0) co_return error_code(io::error::eof_before_frame_end);
       co_return r.error();
     }
-    if (auto fed = hs.on_bytes(BytesView(buf, *r)); !fed) co_return fed.error();
+    if (auto fed = hs.commit(*r); !fed) co_return fed.error();
   }
 }
 
@@ -142,7 +147,6 @@ asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
 
 asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams params, std::string* detail) {
   const bool initiator = params.role == UpgradeRole::initiator;
-  const auto what = raw->describe();
   noise::HandshakeConfig hcfg;
   hcfg.expected_peer = params.expected_peer;
   hcfg.verified_identities = params.verified_identities;
@@ -183,7 +187,8 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
   // The initiator's message 3 goes out with its first transport frame (the /yamux proposal below), in
   // one segment; a read before any write sends it alone (the responder waits for it).
   stream = with_write_prefix(std::move(stream), std::move(*last), /*flush_before_read=*/true);
-  LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << what;
+  // The wrappers describe the raw stream below them: only formatted when debug logging is on.
+  LP2P_LOG(debug, "upgrade") << "noise done with " << done->remote_peer.to_base58() << " on " << stream->describe();
   io::StreamPtr secure = std::make_unique<NoiseStream>(std::move(stream), std::move(done->encrypter),
                                                        std::move(done->decrypter));
 

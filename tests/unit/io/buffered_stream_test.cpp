@@ -86,3 +86,36 @@ TEST_CASE("buffered stream release hands back the inner stream and unread bytes"
   REQUIRE(inner);
   CHECK(as_string_view(rest) == "yz");
 }
+
+TEST_CASE("buffered stream: read views of the leftover, then the inner stream's; a view-less inner has none",
+          "[io][buffered][view]") {
+  asio::io_context ioc;
+  auto [a, b] = io::make_memory_pipe(ioc.get_executor());
+  io::BufferedStream s(std::move(b), to_bytes("leftover"));
+  // A memory pipe has no views, so neither has the wrapper once its buffer is drained.
+  CHECK_FALSE(s.supports_read_view());
+  run_coro(ioc, [&]() -> asio::awaitable<void> {
+    {
+      auto v = co_await s.read_view(3);
+      REQUIRE_OK(v);
+      CHECK(as_string_view(*v) == "lef");
+    }
+    {
+      auto v = co_await s.read_view(100);
+      REQUIRE_OK(v);
+      CHECK(as_string_view(*v) == "tover");  // never mixes buffered and inner bytes
+    }
+    CHECK(s.buffered() == 0);
+    CHECK(s.passthrough() != nullptr);
+    auto w = co_await a->write_all(as_bytes("inner"));
+    REQUIRE_OK(w);
+    {
+      auto v = co_await s.read_view(100);
+      REQUIRE_ERR(v, asio::error::operation_not_supported);
+    }
+    {
+      const std::string got = co_await read_string(s, 100);
+      CHECK(got == "inner");
+    }
+  }());
+}

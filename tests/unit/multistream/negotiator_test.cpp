@@ -431,6 +431,26 @@ TEST_CASE("multistream partial output writes", "[multistream][negotiator]") {
   CHECK(d.pending_output().empty());
 }
 
+TEST_CASE("multistream take_output hands over what is pending, after partial writes too", "[multistream][negotiator]") {
+  for (const std::size_t written : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+    INFO("written first " << written);
+    ms::Dialer d({"/noise"}, false);
+    const Bytes all(d.pending_output().begin(), d.pending_output().end());
+    REQUIRE(all.size() > written);
+    d.output_written(written);
+    const Bytes taken = d.take_output();
+    CHECK(taken == Bytes(all.begin() + static_cast<std::ptrdiff_t>(written), all.end()));
+    CHECK(d.pending_output().empty());
+    CHECK(d.take_output().empty());
+    // The engine keeps working: the listener's answer, then a second proposal after a refusal.
+    ms::Listener l(std::vector<std::string>{"/other"});
+    l.on_bytes(all);
+    d.on_bytes(l.take_output());
+    REQUIRE(d.outcome());
+    CHECK(d.outcome()->error == ms::error::protocol_not_supported);
+  }
+}
+
 TEST_CASE("multistream random negotiations", "[multistream][negotiator][property]") {
   const auto seed = std::random_device{}();
   INFO("seed " << seed);

@@ -158,6 +158,79 @@ TEST_CASE("noise libp2p handshake byte at a time, with transport data behind mes
   CHECK_FALSE(a->muxer);  // nobody advertised muxers
 }
 
+namespace {
+/// Feeds `bytes` to `to` through prepare()/commit() in chunks of `chunk`, each read offered a larger
+/// area than it fills (as a socket read does), like the connection upgrade reads.
+result<void> feed_in_place(Handshake& to, BytesView bytes, std::size_t chunk) {
+  for (std::size_t pos = 0; pos < bytes.size(); pos += chunk) {
+    const std::size_t n = std::min(chunk, bytes.size() - pos);
+    auto area = to.prepare(n + 17);
+    REQUIRE(area.size() == n + 17);
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(pos), n, area.begin());
+    if (auto r = to.commit(n); !r) return r;
+  }
+  return {};
+}
+}  // namespace
+
+TEST_CASE("noise libp2p handshake read in place (prepare/commit), transport data behind message 3", "[noise][handshake]") {
+  const auto chunk = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{100000});
+  INFO("chunk " << chunk);
+  Handshake init(Role::initiator, Keypair::generate_ed25519());
+  Handshake resp(Role::responder, Keypair::generate_ed25519());
+  NOISE_OK(feed_in_place(resp, init.take_output(), chunk));
+  NOISE_OK(feed_in_place(init, resp.take_output(), chunk));
+  REQUIRE(init.finished());
+  auto a = init.finish();
+  REQUIRE_OK(a);
+  Bytes burst = init.take_output();
+  NOISE_OK(a->encrypter.encrypt(as_bytes("early data"), burst));
+  NOISE_OK(a->encrypter.encrypt(as_bytes("and more"), burst));
+  NOISE_OK(feed_in_place(resp, burst, chunk));
+  REQUIRE(resp.finished());
+  CHECK(resp.bytes_needed() == 0);
+  CHECK(resp.buffered() > 0);  // the transport frames wait for the Decrypter
+  auto b = resp.finish();
+  REQUIRE_OK(b);
+  CHECK(b->handshake_hash == a->handshake_hash);
+  // The handshake's buffer, with both frames in it, became the Decrypter's.
+  auto got = b->decrypter.next_plaintext();
+  REQUIRE_OK(got);
+  REQUIRE(*got);
+  CHECK(as_string_view(**got) == "early data");
+  got = b->decrypter.next_plaintext();
+  REQUIRE_OK(got);
+  REQUIRE(*got);
+  CHECK(as_string_view(**got) == "and more");
+  got = b->decrypter.next_plaintext();
+  REQUIRE_OK(got);
+  CHECK_FALSE(*got);
+  CHECK(b->decrypter.buffered() == 0);
+  // And it keeps working for frames that arrive later.
+  Bytes later;
+  NOISE_OK(a->encrypter.encrypt(as_bytes("later"), later));
+  b->decrypter.feed(later);
+  got = b->decrypter.next_plaintext();
+  REQUIRE_OK(got);
+  REQUIRE(*got);
+  CHECK(as_string_view(**got) == "later");
+}
+
+TEST_CASE("noise libp2p handshake read in place rejects a tampered message 3, and stays failed", "[noise][handshake]") {
+  Handshake init(Role::initiator, Keypair::generate_ed25519());
+  Handshake resp(Role::responder, Keypair::generate_ed25519());
+  NOISE_OK(feed_in_place(resp, init.take_output(), 1000));
+  NOISE_OK(feed_in_place(init, resp.take_output(), 1000));
+  Bytes m3 = init.take_output();
+  m3[m3.size() / 2] ^= 0x20;
+  NOISE_ERR(feed_in_place(resp, m3, 1000), error::decrypt_failed);
+  CHECK_FALSE(resp.finished());
+  // Sticky: a later commit reports the same error.
+  (void)resp.prepare(4);
+  NOISE_ERR(resp.commit(0), error::decrypt_failed);
+  CHECK(resp.finish().error() == error::handshake_failed);
+}
+
 TEST_CASE("noise libp2p handshake rejects a peer id mismatch before message 3", "[noise][handshake]") {
   const auto resp_id = Keypair::generate_ed25519();
   const auto wrong = peer_of(Keypair::generate_ed25519());

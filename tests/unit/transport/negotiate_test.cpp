@@ -141,3 +141,114 @@ TEST_CASE("lazy dialer: a refusal surfaces at the first read", "[transport][mult
   }());
   REQUIRE_ERR(r, multistream::error::protocol_not_supported);
 }
+
+namespace {
+
+/// A stream with read views (as NoiseStream has), over any stream: each view is what one read_some of
+/// at most `chunk` bytes returned, in a buffer of its own that the next call overwrites.
+class ViewStream final : public io::ByteStream {
+ public:
+  ViewStream(io::StreamPtr inner, std::size_t chunk) : inner_(std::move(inner)), buf_(chunk) {}
+  asio::any_io_executor executor() override { return inner_->executor(); }
+  asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override { return inner_->read_some(buf); }
+  bool supports_read_view() const noexcept override { return true; }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override {
+    std::fill(buf_.begin(), buf_.end(), std::uint8_t{0xEE});  // a view kept too long reads garbage
+    auto r = co_await inner_->read_some(std::span<std::uint8_t>(buf_.data(), std::min(max, buf_.size())));
+    if (!r) co_return r.error();
+    co_return BytesView(buf_.data(), *r);
+  }
+  asio::awaitable<result<void>> write_all(BytesView data) override { return inner_->write_all(data); }
+  asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
+  void close() noexcept override { inner_->close(); }
+
+ private:
+  io::StreamPtr inner_;
+  Bytes buf_;
+};
+
+/// Reads until EOF through views of at most `max` bytes, copying each before the next call.
+asio::awaitable<result<Bytes>> view_to_end(io::ByteStream& s, std::size_t max) {
+  Bytes all;
+  for (;;) {
+    auto& next = io::skip_passthrough(s);
+    auto v = co_await next.read_view(max);
+    if (!v) {
+      if (v.error() == asio::error::eof) co_return all;
+      co_return v.error();
+    }
+    REQUIRE(!v->empty());
+    REQUIRE(v->size() <= max);
+    all.insert(all.end(), v->begin(), v->end());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("negotiated streams pass read views through: lazy dialer, write prefix, leftover",
+          "[transport][multistream][lazy][view]") {
+  for (const std::size_t view_max : {std::size_t{1}, std::size_t{5}, std::size_t{64}, std::size_t{100000}}) {
+    for (const std::size_t chunk : {std::size_t{3}, std::size_t{4096}}) {
+      INFO("view max " << view_max << ", inner read size " << chunk);
+      asio::io_context ioc;
+      auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
+      Bytes reply(3000), request(2000);
+      for (std::size_t i = 0; i < reply.size(); ++i) reply[i] = static_cast<std::uint8_t>(i * 31 + 7);
+      for (std::size_t i = 0; i < request.size(); ++i) request[i] = static_cast<std::uint8_t>(i * 13 + 1);
+      result<Bytes> listener_got = Bytes{};
+      io::StreamPtr listener_end;  // kept until the end: closing a pipe end resets the other
+      asio::co_spawn(
+          ioc,
+          [&, b = std::move(b)]() mutable -> asio::awaitable<void> {
+            std::vector<std::string> supported{std::string(proto)};
+            // The echo is held back for our first write: the returned stack is a write prefix over a
+            // leftover buffer (the request came behind the proposal) over the view stream.
+            auto in = co_await transport::select_inbound(std::make_unique<ViewStream>(std::move(b), chunk),
+                                                         std::move(supported), transport::Reply::with_first_write);
+            if (!in) {
+              listener_got = in.error();
+              co_return;
+            }
+            CHECK(in->stream->supports_read_view());
+            listener_got = co_await view_to_end(*in->stream, view_max);
+            (void)co_await in->stream->write_all(reply);
+            (void)co_await in->stream->shutdown_write();
+            listener_end = std::move(in->stream);
+          },
+          asio::detached);
+      auto got = run_coro(ioc, [&, a = std::move(a)]() mutable -> asio::awaitable<result<Bytes>> {
+        auto n = transport::start_outbound_lazy(std::make_unique<ViewStream>(std::move(a), chunk),
+                                                std::string(proto), request);
+        if (!n) co_return n.error();
+        CHECK(n->stream->supports_read_view());
+        CHECK(n->stream->passthrough() == nullptr);
+        if (auto w = co_await n->stream->shutdown_write(); !w) co_return w.error();
+        auto all = co_await view_to_end(*n->stream, view_max);
+        CHECK(n->stream->passthrough() != nullptr);
+        co_return all;
+      }());
+      REQUIRE_OK(got);
+      CHECK(*got == reply);
+      REQUIRE_OK(listener_got);
+      CHECK(*listener_got == request);
+    }
+  }
+}
+
+TEST_CASE("lazy dialer: a refusal surfaces at the first read view", "[transport][multistream][lazy][view]") {
+  asio::io_context ioc;
+  auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
+  asio::co_spawn(
+      ioc,
+      [b = std::move(b)]() mutable -> asio::awaitable<void> {
+        std::vector<std::string> supported{"/other/1.0.0"};
+        (void)co_await transport::select_inbound(std::move(b), std::move(supported));
+      },
+      asio::detached);
+  auto r = run_coro(ioc, [a = std::move(a)]() mutable -> asio::awaitable<result<BytesView>> {
+    auto n = transport::start_outbound_lazy(std::make_unique<ViewStream>(std::move(a), 4096), std::string(proto));
+    if (!n) co_return n.error();
+    co_return co_await n->stream->read_view(100);
+  }());
+  REQUIRE_ERR(r, multistream::error::protocol_not_supported);
+}

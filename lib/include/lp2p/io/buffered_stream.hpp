@@ -23,7 +23,12 @@ class BufferedStream final : public ByteStream {
   std::pair<StreamPtr, Bytes> release() &&;
 
   asio::any_io_executor executor() override;
+  /// Once the buffer is drained, read_some, read_view, write_all and shutdown_write return the inner
+  /// stream's awaitable: no coroutine layer of this wrapper's own.
   asio::awaitable<result<std::size_t>> read_some(std::span<std::uint8_t> buf) override;
+  /// Views of the buffered bytes first, then the inner stream's (only where it supports them).
+  bool supports_read_view() const noexcept override { return inner_ && inner_->supports_read_view(); }
+  asio::awaitable<result<BytesView>> read_view(std::size_t max) override;
   asio::awaitable<result<void>> write_all(BytesView data) override;
   asio::awaitable<result<void>> shutdown_write() override;
   void close() noexcept override;
@@ -37,6 +42,9 @@ class BufferedStream final : public ByteStream {
   StreamPtr inner_;
   Bytes buf_;
   std::size_t pos_ = 0;  // bytes of buf_ already consumed
+
+  asio::awaitable<result<std::size_t>> read_buffered(std::span<std::uint8_t> buf);
+  asio::awaitable<result<BytesView>> view_buffered(std::size_t max);
 };
 
 }  // namespace lp2p::io

@@ -7,6 +7,12 @@
 
 namespace lp2p::multistream {
 
+namespace {
+/// Room reserved behind the header and proposal or answer for what follows them in the same write (a
+/// Noise handshake message, a connection's first yamux frames, an identify message): a few hundred bytes.
+constexpr std::size_t first_write_room = 448;
+}  // namespace
+
 // ---- NegotiatorBase ------------------------------------------------------------------------------
 
 void NegotiatorBase::output_written(std::size_t n) noexcept {
@@ -15,6 +21,12 @@ void NegotiatorBase::output_written(std::size_t n) noexcept {
     out_.clear();
     out_pos_ = 0;
   }
+}
+
+Bytes NegotiatorBase::take_output() {
+  if (out_pos_ > 0) out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_pos_));
+  out_pos_ = 0;
+  return std::exchange(out_, Bytes{});
 }
 
 Bytes NegotiatorBase::take_leftover() {
@@ -41,9 +53,11 @@ Dialer::Dialer(std::vector<std::string> protocols, bool lazy, Config cfg)
     }
   }
   // The README recommends the header and the first proposal in one packet; rust and go do so.
-  // Both in one allocation.
+  // Both in one allocation, with room behind them for the first bytes of the next layer: a lazy dialer's
+  // proposal is handed over (take_output) and sent together with the stream's first write, which is
+  // then appended here instead of into a new buffer.
   out_.reserve(uvarint::encoded_size(protocol_id.size() + 1) + protocol_id.size() + 1 +
-               uvarint::encoded_size(protocols_[0].size() + 1) + protocols_[0].size() + 1);
+               uvarint::encoded_size(protocols_[0].size() + 1) + protocols_[0].size() + 1 + first_write_room);
   queue(protocol_id);
   propose_current();
 }
@@ -134,7 +148,9 @@ bool Listener::handle(std::string_view msg) {
     }
     // Our header goes out only now, as rust's and js's listeners do; it precedes any reply below.
     // Room for the echo of a typical protocol id too, so that header and echo take one allocation.
-    out_.reserve(64);
+    // Also room behind it for the first bytes of the next layer, for a caller that holds the answer
+    // back to send it with its first write (take_output): they are appended here, no second buffer.
+    out_.reserve(64 + first_write_room);
     queue(protocol_id);
     state_ = State::expect_proposal;
     return true;

@@ -87,6 +87,20 @@ result<void> Handshake::on_bytes(BytesView bytes) {
     return {};
   }
   frames_.feed(bytes);
+  return consume();
+}
+
+result<void> Handshake::commit(std::size_t n) {
+  if (failed_) {
+    frames_.commit(0);
+    return failed_;
+  }
+  frames_.commit(n);
+  if (hs_.finished()) return {};  // transport frames that arrive before finish() are kept for the Decrypter
+  return consume();
+}
+
+result<void> Handshake::consume() {
   while (!hs_.finished()) {
     auto f = frames_.next_frame();
     if (!f) {
@@ -144,9 +158,10 @@ result<HandshakeOutcome> Handshake::finish() {
                        std::move(remote_muxers_),
                        std::move(muxer),
                        Encrypter(std::move(split->first), cfg_.max_plaintext_per_frame),
-                       Decrypter(std::move(split->second)),
+                       // The handshake's buffer, with whatever transport frames followed the last message,
+                       // becomes the Decrypter's: no copy, and no second buffer to grow.
+                       Decrypter(std::move(split->second), std::move(frames_)),
                        Bytes(h.begin(), h.end())};
-  out.decrypter.feed(frames_.take_remaining());
   return out;
 }
 

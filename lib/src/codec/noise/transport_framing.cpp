@@ -194,6 +194,9 @@ result<Bytes> Encrypter::encrypt(BytesView plaintext) {
 Decrypter::Decrypter(CipherState recv, std::size_t max_frame) noexcept
     : cs_(std::move(recv)), frames_(max_frame) {}
 
+Decrypter::Decrypter(CipherState recv, FrameBuffer&& frames) noexcept
+    : cs_(std::move(recv)), frames_(std::move(frames)) {}
+
 result<std::optional<BytesView>> Decrypter::next_plaintext_view() {
   using R = std::optional<BytesView>;
   if (failed_) return failed_;

@@ -119,7 +119,10 @@ struct Session::Impl {
   std::size_t unacked_outbound = 0;
   std::size_t blocked_writers = 0;
   std::size_t budget_used = 0;  // sum over streams of recv_max - initial_window
-  std::deque<Event> events;
+  /// Events not yet polled: events[events_head...]. A vector, not a std::deque, which allocates a map
+  /// and a 512-byte block when constructed, for every connection.
+  std::vector<Event> events;
+  std::size_t events_head = 0;
   ByteQueue out;
   // Referenced payloads (write_ref), in order of `at`; the output is out's bytes with these inserted.
   std::vector<OutRef> refs;
@@ -148,6 +151,7 @@ struct Session::Impl {
     cfg.max_stream_window = std::max(cfg.max_stream_window, initial_window);
     cfg.split_send_size = std::max<std::uint32_t>(cfg.split_send_size, 1);
     if (cfg.keepalive_interval > Duration::zero()) send_ping(t);
+    events.reserve(8);  // one allocation for the session's life: a handful are queued between polls
   }
 
   // ---- output helpers ----
@@ -658,9 +662,16 @@ bool Session::ping(Time now) {
 
 std::optional<Event> Session::poll_event() {
   Impl& m = *impl_;
-  if (m.events.empty()) return std::nullopt;
-  Event e = std::move(m.events.front());
-  m.events.pop_front();
+  if (m.events_head == m.events.size()) return std::nullopt;
+  Event e = std::move(m.events[m.events_head++]);
+  if (m.events_head == m.events.size()) {  // drained: start over at the front (capacity stays)
+    m.events.clear();
+    m.events_head = 0;
+  } else if (m.events_head >= 64 && 2 * m.events_head >= m.events.size()) {
+    // Polled one at a time while more keep coming: drop the polled front now and then.
+    m.events.erase(m.events.begin(), m.events.begin() + static_cast<std::ptrdiff_t>(m.events_head));
+    m.events_head = 0;
+  }
   return e;
 }
 

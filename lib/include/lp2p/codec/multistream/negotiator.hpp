@@ -49,6 +49,9 @@ class NegotiatorBase {
   BytesView pending_output() const noexcept { return BytesView(out_).subspan(out_pos_); }
   /// Marks the first n bytes of pending_output() as written (n <= pending_output().size()).
   void output_written(std::size_t n) noexcept;
+  /// pending_output() handed over as a buffer (for a caller that sends it later, with other bytes), and
+  /// marked written: no copy into a new allocation.
+  Bytes take_output();
   /// Set once the negotiation has ended, successfully or not. Errors are terminal.
   const std::optional<Outcome>& outcome() const noexcept { return outcome_; }
   /// After success: the bytes received after the final negotiation message (and any bytes fed to

@@ -101,6 +101,12 @@ class Handshake {
   /// missing_identity_signature, invalid_identity_key, unsupported_identity_key,
   /// bad_identity_signature, peer_id_mismatch
   result<void> on_bytes(BytesView bytes);
+  /// Zero-copy input, the same as on_bytes(): a writable area of `n` bytes at the end of the handshake's
+  /// buffer to read into, then commit() how many arrived. A connection then needs no read buffer of its
+  /// own for the handshake, and the buffer goes on to the Decrypter (finish()) instead of being copied.
+  std::span<std::uint8_t> prepare(std::size_t n) { return frames_.prepare(n); }
+  /// @errors as on_bytes()
+  result<void> commit(std::size_t n);
 
   /// How many more bytes the current message needs (a read-size hint; 0 when finished).
   std::size_t bytes_needed() const noexcept;
@@ -116,6 +122,8 @@ class Handshake {
   result<HandshakeOutcome> finish();
 
  private:
+  /// Processes the buffered messages (on_bytes() and commit() after adding bytes).
+  result<void> consume();
   result<void> process(BytesView message);
   result<void> accept_payload(BytesView payload);
   result<void> send(BytesView payload);

@@ -135,6 +135,8 @@ class Encrypter {
 class Decrypter {
  public:
   explicit Decrypter(CipherState recv, std::size_t max_frame = max_message_size) noexcept;
+  /// Continues from `frames`, which may already hold the first transport frames (the handshake's buffer).
+  Decrypter(CipherState recv, FrameBuffer&& frames) noexcept;
 
   void feed(BytesView bytes) { frames_.feed(bytes); }
   std::span<std::uint8_t> prepare(std::size_t n) { return frames_.prepare(n); }
