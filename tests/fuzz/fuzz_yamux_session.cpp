@@ -13,8 +13,6 @@
 #include "lp2p/codec/yamux/session.hpp"
 
 #include <cstdlib>
-#include <deque>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -66,9 +64,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Bytes fed;  // every byte given to on_bytes, for the replay check
   Bytes buf(128 * 1024);
   Bytes armed(8 * 1024);  // shared by every armed stream: bytes may mix, memory must stay in bounds
-  // Payloads of write_ref: kept (a deque does not move its elements) until the output is flushed or copied,
-  // which releases every reference; then freed, so that ASan sees any reference that outlived its release.
-  std::deque<Bytes> referenced;
   std::size_t local_cmds = 1;  // local frames since the output was last fully drained (initial ping)
   std::size_t i = 0;
   auto next = [&]() -> std::uint8_t { return i < size ? data[i++] : 0; };
@@ -97,13 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 5: {
         const StreamId id = pick();
         const std::size_t n = std::size_t{next()} * 97;
-        if ((op >> 3) & 1) {
-          referenced.emplace_back(n, static_cast<std::uint8_t>(op));
-          (void)s.write_ref(id, referenced.back());
-        } else {
-          Bytes payload(n, static_cast<std::uint8_t>(op));
-          (void)s.write(id, payload);
-        }
+        Bytes payload(n, static_cast<std::uint8_t>(op));
+        (void)s.write(id, payload);
         break;
       }
       case 6: {
@@ -124,24 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (b & 0x80) (void)s.ping(now);
         if ((b & 0xc0) == 0x40) s.go_away(GoAwayCode::normal);
         local_cmds += 2;
-        if (b & 8) {
-          // The zero-copy contract: the pieces must add up to output_size(), then everything is released.
-          const std::size_t want = s.output_size();
-          std::size_t got = 0;
-          auto sink = [&](std::span<const lp2p::BytesView> pieces) {
-            for (auto p : pieces) got += p.size();
-          };
-          s.flush_output(sink);
-          check(got == want && s.output_size() == 0);
-          local_cmds = 0;
-        } else {
-          const std::size_t out = s.pending_output().size();
-          const std::size_t written = (b & 2) ? out : out / 2;
-          s.output_written(written);
-          if (written == out) local_cmds = 0;
-        }
-        for (StreamId id : ids) check(s.referenced(id) == 0);
-        referenced.clear();
+        const std::size_t out = s.pending_output().size();
+        const std::size_t written = (b & 2) ? out : out / 2;
+        s.output_written(written);
+        if (written == out) local_cmds = 0;
         break;
       }
     }
@@ -150,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto* c = std::get_if<StreamClosed>(&*e)) std::erase(ids, c->id);
       if (std::holds_alternative<Failed>(*e)) ids.clear();
     }
-    check(s.output_size() <=
+    check(s.pending_output().size() <=
           cfg.max_pending_output + cfg.max_control_backlog + header_size + 64 * local_cmds);
     check(s.stream_count() <= cfg.max_streams);
     check(s.ack_backlog() <= cfg.max_ack_backlog);

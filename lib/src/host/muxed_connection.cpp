@@ -71,35 +71,21 @@ class YamuxStream final : public io::ByteStream {
   }
 
   asio::awaitable<result<void>> write_all(BytesView data) override {
-    if (data.empty()) co_return result<void>{};
-    // Large frames are not copied into the session's output: the session references them in `data`
-    // (write_ref) and the write loop encrypts them from there, so this call returns only once it has
-    // (referenced() is 0 again, announced by Writable). However the call ends (an error, cancellation,
-    // the frame destroyed), the guard has the session copy in whatever it still references: no reference
-    // outlives `data`. A reset or a failure copies them in too and ends the wait with the error.
-    RefGuard guard{this};
-    for (;;) {
+    while (!data.empty()) {
       if (closed_) co_return error_code(io::error::closed);
       if (slot_->reset) co_return error_code(asio::error::connection_reset);
-      if (!data.empty()) {
-        auto r = conn_->session_.write_ref(id_, data);
-        conn_->drain();
-        if (!r) {
-          if (r.error() == yamux::error::write_closed) co_return error_code(io::error::write_after_shutdown);
-          if (slot_->reset || r.error() == yamux::error::unknown_stream) co_return error_code(asio::error::connection_reset);
-          if (r.error() == yamux::error::session_closed && conn_->error_) co_return conn_->error_;
-          co_return r.error();
-        }
-        data = data.subspan(*r);
-        if (data.empty() && conn_->session_.referenced(id_) == 0) co_return result<void>{};  // all copied
-      } else if (conn_->session_.referenced(id_) == 0) {
-        // All taken and consumed, unless the stream or the session ended while we waited (the session
-        // then copied our bytes in, but they may never be sent): report that.
-        if (slot_->freed) co_return conn_->error_ ? conn_->error_ : error_code(yamux::error::session_closed);
-        co_return result<void>{};
+      auto r = conn_->session_.write(id_, data);
+      conn_->drain();
+      if (!r) {
+        if (r.error() == yamux::error::write_closed) co_return error_code(io::error::write_after_shutdown);
+        if (slot_->reset || r.error() == yamux::error::unknown_stream) co_return error_code(asio::error::connection_reset);
+        if (r.error() == yamux::error::session_closed && conn_->error_) co_return conn_->error_;
+        co_return r.error();
       }
-      if (!co_await slot_->writable.wait()) co_return error_code(asio::error::operation_aborted);
+      data = data.subspan(*r);
+      if (!data.empty() && !co_await slot_->writable.wait()) co_return error_code(asio::error::operation_aborted);
     }
+    co_return result<void>{};
   }
 
   asio::awaitable<result<void>> shutdown_write() override {
@@ -126,14 +112,6 @@ class YamuxStream final : public io::ByteStream {
   std::string describe() const override { return "yamux stream " + std::to_string(id_) + " over " + conn_->transport_->describe(); }
 
  private:
-  struct RefGuard {
-    YamuxStream* stream;
-    // No drain() here (this may run while the frame is destroyed at shutdown): the Writable that unref
-    // queues for this stream is harmless and goes with the next drain.
-    ~RefGuard() {
-      if (!stream->slot_->freed) stream->conn_->session_.unref(stream->id_);
-    }
-  };
   struct ArmGuard {
     YamuxStream* stream;
     ~ArmGuard() {
@@ -227,7 +205,7 @@ void MuxedConnection::drain() {
         },
         *ev);
   }
-  if (session_.output_size() != 0 || session_.closed()) output_ready_.notify();
+  if (!session_.pending_output().empty() || session_.closed()) output_ready_.notify();
   // Re-arm only for an earlier deadline (or none): while a keep-alive ping is outstanding every received
   // frame moves the deadline later, and re-arming for each would cost a timer wake-up and a timerfd
   // update per read. A timer that fires before the session's deadline is harmless: on_timeout() checks
@@ -260,7 +238,7 @@ asio::awaitable<void> MuxedConnection::run() {
   // first batch is out sends them with the ping and whatever streams were opened: one segment instead
   // of three. (The listener has nothing held back and reads at once: the dialer's frames that came with
   // message 3 are then answered in its first batch.)
-  hold_reads_ = role_ == yamux::Role::client && session_.output_size() != 0;
+  hold_reads_ = role_ == yamux::Role::client && !session_.pending_output().empty();
   arm_timer();
   // The reader is spawned (it starts first, as it did as the first branch of a parallel group) and the
   // writer runs in this coroutine; either failing aborts the connection, which ends the other.
@@ -355,10 +333,10 @@ asio::awaitable<void> MuxedConnection::gather_output() {
   const auto start = std::chrono::steady_clock::now();
   int quiet = 0;
   for (int pass = 0; pass < max_passes && quiet < quiet_passes; ++pass) {
-    const auto before = session_.output_size();
+    const auto before = session_.pending_output().size();
     co_await asio::post(executor_, asio::deferred);
     if (session_.closed() || finished_) break;
-    quiet = session_.output_size() == before ? quiet + 1 : 0;
+    quiet = session_.pending_output().size() == before ? quiet + 1 : 0;
     if (std::chrono::steady_clock::now() - start >= max_wait) break;
   }
 }
@@ -366,7 +344,8 @@ asio::awaitable<void> MuxedConnection::gather_output() {
 asio::awaitable<void> MuxedConnection::write_loop() {
   bool idle = true;  // the previous write finished with nothing queued behind it
   for (;;) {
-    if (session_.output_size() == 0) {
+    auto out = session_.pending_output();
+    if (out.empty()) {
       if (session_.closed() || finished_ || closing_) break;
       idle = true;
       if (!co_await output_ready_.wait() && finished_) break;
@@ -379,24 +358,10 @@ asio::awaitable<void> MuxedConnection::write_loop() {
       idle = false;
       continue;  // re-check: the session may have closed meanwhile
     }
-    auto& transport = io::skip_passthrough(*transport_);
-    result<void> r;
-    if (transport.supports_staged_write()) {
-      // Noise: the session's frames and its writers' referenced bytes are encrypted straight into the
-      // frame buffer (one pass over each byte); the writers are released before the send.
-      result<void> staged;
-      auto sink = [&](std::span<const BytesView> pieces) { staged = transport.stage_write(pieces); };
-      session_.flush_output(sink);
-      drain();
-      if (staged) r = co_await transport.write_staged();
-      else r = staged;
-    } else {
-      // Any other transport (a handshake wrapper still in the way, a relayed stream's plain yamux): take
-      // the bytes (a swap of buffers; referenced ones are copied in) while the session keeps queueing.
-      session_.take_output(write_buffer_);
-      drain();
-      r = co_await transport.write_all(write_buffer_);
-    }
+    // Take the bytes (a swap of buffers, no copy): the session keeps queueing while the write is pending.
+    session_.take_output(write_buffer_);
+    drain();
+    auto r = co_await io::skip_passthrough(*transport_).write_all(write_buffer_);
     release_reader();
     if (!r) {
       if (!error_) error_ = r.error();

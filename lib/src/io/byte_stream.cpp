@@ -18,12 +18,6 @@ asio::awaitable<result<BytesView>> ByteStream::read_view(std::size_t) {
   co_return error_code(asio::error::operation_not_supported);
 }
 
-result<void> ByteStream::stage_write(std::span<const BytesView>) { return error_code(asio::error::operation_not_supported); }
-
-asio::awaitable<result<void>> ByteStream::write_staged() {
-  co_return error_code(asio::error::operation_not_supported);
-}
-
 // ---- BufferedStream ------------------------------------------------------------------------------
 
 BufferedStream::BufferedStream(StreamPtr inner, Bytes leftover) : inner_(std::move(inner)), buf_(std::move(leftover)) {

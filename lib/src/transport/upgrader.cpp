@@ -8,9 +8,6 @@
 #include "lp2p/log.hpp"
 #include "transport/negotiate.hpp"
 
-#include <algorithm>
-#include <utility>
-
 namespace lp2p::transport {
 
 namespace asio = boost::asio;
@@ -82,27 +79,6 @@ class NoiseStream final : public io::ByteStream {
     co_return co_await io::skip_passthrough(*inner_).write_all(BytesView(wbuf_.data(), *n));
   }
 
-  // The yamux driver writes through these: its writers' bytes are encrypted straight from their buffers
-  // into the frame buffer (one pass over each byte, as in write_all from one buffer).
-  bool supports_staged_write() const noexcept override { return true; }
-  result<void> stage_write(std::span<const BytesView> pieces) override {
-    std::size_t total = 0;
-    for (const BytesView& p : pieces) total += p.size();
-    staged_ = 0;
-    if (total == 0) return {};
-    const std::size_t need = enc_.encrypted_size(total);
-    if (wbuf_.size() < need) wbuf_.resize(std::max(need, std::size_t{1024}));  // grow only, as in write_all
-    auto n = enc_.encrypt_gather_into(pieces, std::span<std::uint8_t>(wbuf_.data(), need));
-    if (!n) return n.error();
-    staged_ = *n;
-    return {};
-  }
-  asio::awaitable<result<void>> write_staged() override {
-    const std::size_t n = std::exchange(staged_, 0);
-    if (n == 0) co_return result<void>{};
-    co_return co_await io::skip_passthrough(*inner_).write_all(BytesView(wbuf_.data(), n));
-  }
-
   asio::awaitable<result<void>> shutdown_write() override { return inner_->shutdown_write(); }
   void close() noexcept override { inner_->close(); }
   void abort() noexcept override { inner_->abort(); }
@@ -115,7 +91,6 @@ class NoiseStream final : public io::ByteStream {
   BytesView pending_;  ///< undelivered plaintext of the last frame, inside dec_'s buffer
   ReadSize read_size_;
   Bytes wbuf_;
-  std::size_t staged_ = 0;  ///< ciphertext bytes of the last stage_write, at the front of wbuf_
 };
 
 /// Drives the sans-IO handshake to its end: write what it produces, feed it what arrives. The output

@@ -54,16 +54,6 @@ class ByteStream {
   /// @return io::error::write_after_shutdown, io::error::closed, or a transport error.
   virtual asio::awaitable<result<void>> write_all(BytesView data) = 0;
 
-  /// Gather writing from borrowed buffers (the yamux driver: its pieces point into its writers' buffers,
-  /// which are only valid until it releases them): stage_write() consumes the pieces before it returns
-  /// (Noise encrypts them straight into its frame buffer, no copy first), write_staged() then sends what
-  /// was staged, like write_all. One stage_write() per write_staged(). Only where
-  /// supports_staged_write(); the defaults fail with operation_not_supported (a writer then copies its
-  /// pieces into one buffer and uses write_all).
-  virtual bool supports_staged_write() const noexcept { return false; }
-  virtual result<void> stage_write(std::span<const BytesView> pieces);
-  virtual asio::awaitable<result<void>> write_staged();
-
   /// Half-close: sends FIN (the peer reads eof after the bytes already written); reading continues.
   virtual asio::awaitable<result<void>> shutdown_write() = 0;
 

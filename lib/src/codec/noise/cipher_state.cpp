@@ -101,33 +101,6 @@ result<std::size_t> CipherState::encrypt_into(BytesView ad, BytesView plaintext,
   return run(true, ad, plaintext, out);
 }
 
-result<void> CipherState::begin_encrypt() {
-  if (!has_key_) return error::cipher_failure;
-  if (n_ == max_nonce) return error::nonce_exhausted;
-  std::uint8_t nonce[12] = {};
-  for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n_ >> (8 * i));
-  if (EVP_CipherInit_ex(ctx_, nullptr, nullptr, k_.data(), nonce, 1) != 1) return error::cipher_failure;
-  return {};
-}
-
-result<void> CipherState::encrypt_update(BytesView piece, std::uint8_t* out) {
-  // OpenSSL's ChaCha20-Poly1305 keeps the partial keystream and Poly1305 blocks between updates, so the
-  // pieces may have any lengths.
-  int outl = 0;
-  if (!piece.empty() && EVP_CipherUpdate(ctx_, out, &outl, piece.data(), static_cast<int>(piece.size())) != 1)
-    return error::cipher_failure;
-  return {};
-}
-
-result<void> CipherState::finish_encrypt(std::uint8_t* tag_out) {
-  int finl = 0;
-  if (EVP_CipherFinal_ex(ctx_, tag_out, &finl) != 1) return error::cipher_failure;
-  if (EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(tag_size), tag_out) != 1)
-    return error::cipher_failure;
-  ++n_;
-  return {};
-}
-
 result<void> CipherState::encrypt_with_ad(BytesView ad, BytesView plaintext, Bytes& out) {
   if (plaintext.size() > max_plaintext_size) return error::frame_too_large;
   const std::size_t at = out.size();

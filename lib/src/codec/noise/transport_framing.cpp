@@ -132,46 +132,6 @@ result<std::size_t> Encrypter::encrypt_into(BytesView plaintext, std::span<std::
   return pos;
 }
 
-result<std::size_t> Encrypter::encrypt_gather_into(std::span<const BytesView> pieces, std::span<std::uint8_t> out) {
-  if (failed_) return failed_;
-  if (!cs_.has_key()) return error::no_key;
-  std::size_t total = 0;
-  for (const BytesView& p : pieces) total += p.size();
-  if (out.size() < encrypted_size(total)) return error::cipher_failure;
-  auto fail = [&](error_code ec) {
-    failed_ = ec;
-    return failed_;
-  };
-  std::size_t pos = 0;
-  std::size_t piece = 0;   // current piece
-  std::size_t offset = 0;  // bytes of it already encrypted
-  while (total > 0) {
-    const std::size_t n = std::min(total, max_chunk_);
-    const std::size_t len = n + tag_size;
-    out[pos] = static_cast<std::uint8_t>(len >> 8);
-    out[pos + 1] = static_cast<std::uint8_t>(len);
-    pos += frame_header_size;
-    if (auto r = cs_.begin_encrypt(); !r) return fail(r.error());
-    // One AEAD message over the next n bytes of the concatenation, one update per piece slice.
-    for (std::size_t left = n; left > 0;) {
-      const BytesView p = pieces[piece];
-      const std::size_t take = std::min(left, p.size() - offset);
-      if (auto r = cs_.encrypt_update(p.subspan(offset, take), out.data() + pos); !r) return fail(r.error());
-      pos += take;
-      left -= take;
-      offset += take;
-      if (offset == p.size()) {
-        ++piece;
-        offset = 0;
-      }
-    }
-    if (auto r = cs_.finish_encrypt(out.data() + pos); !r) return fail(r.error());
-    pos += tag_size;
-    total -= n;
-  }
-  return pos;
-}
-
 result<void> Encrypter::encrypt(BytesView plaintext, Bytes& out) {
   const std::size_t at = out.size();
   out.resize(at + encrypted_size(plaintext.size()));

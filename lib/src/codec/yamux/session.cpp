@@ -7,7 +7,6 @@
 #include <deque>
 #include <limits>
 #include <unordered_map>
-#include <vector>
 
 namespace lp2p::yamux {
 namespace {
@@ -52,11 +51,6 @@ class ByteQueue {
     consume(n);
     return n;
   }
-  /// Replaces the contents with `b` (whose storage is swapped in; `b` gets the old storage).
-  void replace(Bytes& b) noexcept {
-    data_.swap(b);
-    head_ = 0;
-  }
   /// Puts bytes back in front of the queue (rare: a read target given back unread).
   void prepend(BytesView b) {
     Bytes joined;
@@ -84,7 +78,6 @@ struct Stream {
   bool local_fin = false;
   bool remote_fin = false;
   bool write_blocked = false;  // a write was cut short: owe a Writable
-  std::size_t referenced = 0;  // write_ref bytes the output still references (not copied)
   std::uint64_t send_window = initial_window;
   std::uint32_t recv_window = initial_window;  // credit the peer still has
   std::uint32_t recv_max = initial_window;     // auto-tuned maximum
@@ -97,13 +90,6 @@ struct Stream {
   bool is_armed = false;
   /// Received bytes not yet read, wherever they are.
   std::size_t unread() const noexcept { return buffer.size() + armed_filled; }
-};
-
-/// A write_ref payload in the output: `data` goes at position `at` of the queued bytes (out.view()).
-struct OutRef {
-  std::size_t at;
-  BytesView data;
-  StreamId id;
 };
 
 }  // namespace
@@ -124,10 +110,6 @@ struct Session::Impl {
   std::vector<Event> events;
   std::size_t events_head = 0;
   ByteQueue out;
-  // Referenced payloads (write_ref), in order of `at`; the output is out's bytes with these inserted.
-  std::vector<OutRef> refs;
-  std::size_t ref_bytes = 0;
-  std::vector<BytesView> pieces;  // flush_output's scratch (kept: no allocation per flush)
   Time now;
 
   // Frame decoder state: a header being assembled, then (Data only) a body streamed straight into the
@@ -161,7 +143,7 @@ struct Session::Impl {
   }
   /// A frame the peer made us send: fails the session when the peer keeps us from draining our output.
   bool emit_reply(FrameType type, std::uint16_t fl, StreamId id, std::uint32_t length) {
-    if (out_size() + header_size > cfg.max_pending_output + cfg.max_control_backlog) {
+    if (out.size() + header_size > cfg.max_pending_output + cfg.max_control_backlog) {
       fail(error::send_queue_full, GoAwayCode::internal_error);
       return false;
     }
@@ -173,53 +155,13 @@ struct Session::Impl {
     s.ack_pending = false;
     return flags::ack;
   }
-  /// Output bytes, queued or referenced.
-  std::size_t out_size() const { return out.size() + ref_bytes; }
   std::size_t output_room() const {
-    const std::size_t size = out_size();
-    return size < cfg.max_pending_output ? cfg.max_pending_output - size : 0;
-  }
-
-  /// A reference is gone (consumed by flush_output or copied in): the stream's writer may be waiting for
-  /// its last one (Writable), unless the stream is being freed or the session fails.
-  void release(const OutRef& r, bool announce) {
-    ref_bytes -= r.data.size();
-    Stream* s = find(r.id);
-    if (!s) return;
-    s->referenced -= r.data.size();
-    if (s->referenced == 0 && announce) events.emplace_back(Writable{r.id});
-  }
-  /// Copies the referenced payloads of stream `only` (0: of every stream) into the queued bytes at their
-  /// positions, so the output is unchanged and nothing refers to the writers' buffers any more. Rare
-  /// (a cancelled writer, a reset, a failure, the copying output calls): it rebuilds the queue.
-  void copy_refs_in(StreamId only, bool announce) {
-    if (refs.empty()) return;
-    const BytesView queued = out.view();
-    Bytes joined;
-    joined.reserve(queued.size() + ref_bytes);
-    std::size_t pos = 0;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < refs.size(); ++i) {
-      OutRef r = refs[i];
-      append_bytes(joined, queued.data() + pos, r.at - pos);
-      pos = r.at;
-      if (only == 0 || r.id == only) {
-        append_bytes(joined, r.data.data(), r.data.size());
-        release(r, announce);
-      } else {
-        r.at = joined.size();
-        refs[kept++] = r;
-      }
-    }
-    append_bytes(joined, queued.data() + pos, queued.size() - pos);
-    refs.resize(kept);
-    out.replace(joined);
+    return out.size() < cfg.max_pending_output ? cfg.max_pending_output - out.size() : 0;
   }
 
 
   void fail(error e, std::optional<GoAwayCode> go_away_code) {
     if (terminated) return;
-    copy_refs_in(0, false);  // the final GoAway may still be flushed: the frames before it stay whole
     if (go_away_code) emit_frame(FrameType::go_away, 0, 0, static_cast<std::uint32_t>(*go_away_code));
     terminated = true;
     streams.clear();
@@ -230,7 +172,6 @@ struct Session::Impl {
     events.emplace_back(Failed{make_error_code(e)});
   }
   void violation(error e) { fail(e, GoAwayCode::protocol_error); }
-  result<std::size_t> write(StreamId id, BytesView data, bool by_ref);
 
   // ---- stream helpers ----
   /// Receive window granted over all streams: each has initial_window plus its auto-tuned growth.
@@ -249,7 +190,6 @@ struct Session::Impl {
     auto it = streams.find(id);
     if (it == streams.end()) return;
     Stream& s = it->second;
-    if (s.referenced > 0) copy_refs_in(id, false);  // its frames still go out; its writer is released
     if (s.awaiting_ack) --unacked_outbound;
     if (s.write_blocked) --blocked_writers;
     budget_used -= s.recv_max - initial_window;
@@ -530,24 +470,8 @@ result<StreamId> Session::open_stream(Time now) {
   return id;
 }
 
-result<std::size_t> Session::write(StreamId id, BytesView data) { return impl_->write(id, data, false); }
-
-result<std::size_t> Session::write_ref(StreamId id, BytesView data) { return impl_->write(id, data, true); }
-
-std::size_t Session::referenced(StreamId id) const {
-  const auto it = impl_->streams.find(id);
-  return it == impl_->streams.end() ? 0 : it->second.referenced;
-}
-
-void Session::unref(StreamId id) {
+result<std::size_t> Session::write(StreamId id, BytesView data) {
   Impl& m = *impl_;
-  Stream* s = m.find(id);
-  if (!s || s->referenced == 0) return;
-  m.copy_refs_in(id, true);
-}
-
-result<std::size_t> Session::Impl::write(StreamId id, BytesView data, bool by_ref) {
-  Impl& m = *this;
   if (m.terminated) return error_code(error::session_closed);
   Stream* s = m.find(id);
   if (!s) return error_code(error::unknown_stream);
@@ -558,13 +482,7 @@ result<std::size_t> Session::Impl::write(StreamId id, BytesView data, bool by_re
   while (taken < want && room > header_size) {
     const std::size_t chunk = std::min({want - taken, room - header_size, std::size_t{m.cfg.split_send_size}});
     m.emit_frame(FrameType::data, m.take_ack(*s), id, static_cast<std::uint32_t>(chunk));
-    if (by_ref && chunk >= m.cfg.min_referenced_write) {
-      m.refs.push_back(OutRef{m.out.size(), data.subspan(taken, chunk), id});
-      m.ref_bytes += chunk;
-      s->referenced += chunk;
-    } else {
-      m.out.append(data.data() + taken, chunk);
-    }
+    m.out.append(data.data() + taken, chunk);
     taken += chunk;
     room -= header_size + chunk;
   }
@@ -675,44 +593,17 @@ std::optional<Event> Session::poll_event() {
   return e;
 }
 
-BytesView Session::pending_output() const {
-  impl_->copy_refs_in(0, true);  // the output itself is unchanged: logically const
-  return impl_->out.view();
-}
-
-std::size_t Session::output_size() const { return impl_->out_size(); }
+BytesView Session::pending_output() const { return impl_->out.view(); }
 
 void Session::output_written(std::size_t n) {
   Impl& m = *impl_;
-  m.copy_refs_in(0, true);
   m.out.consume(n);
   m.output_drained();
 }
 
 void Session::take_output(Bytes& into) {
   Impl& m = *impl_;
-  m.copy_refs_in(0, true);
   m.out.take(into);
-  m.output_drained();
-}
-
-void Session::flush_output(OutputSink sink, void* ctx) {
-  Impl& m = *impl_;
-  if (m.out_size() == 0) return;
-  const BytesView queued = m.out.view();
-  m.pieces.clear();
-  std::size_t pos = 0;
-  for (const OutRef& r : m.refs) {
-    if (r.at > pos) m.pieces.push_back(queued.subspan(pos, r.at - pos));
-    m.pieces.push_back(r.data);
-    pos = r.at;
-  }
-  if (pos < queued.size()) m.pieces.push_back(queued.subspan(pos));
-  sink(ctx, m.pieces);
-  m.pieces.clear();
-  for (const OutRef& r : m.refs) m.release(r, true);
-  m.refs.clear();
-  m.out.consume(m.out.size());
   m.output_drained();
 }
 

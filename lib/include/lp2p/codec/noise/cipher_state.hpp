@@ -63,17 +63,6 @@ class CipherState {
   /// Appends the ciphertext to `out`.
   result<void> encrypt_with_ad(BytesView ad, BytesView plaintext, Bytes& out);
 
-  /// Gather encryption of one message (empty associated data) whose plaintext comes in pieces, so that
-  /// a sender can encrypt straight from several buffers into one frame: begin_encrypt(), then
-  /// encrypt_update() for each piece in order (its ciphertext has the piece's length and goes to `out`),
-  /// then finish_encrypt() writes the 16-byte tag and advances the nonce. The ciphertext and tag are those
-  /// encrypt_into() gives for the concatenation. The caller keeps the total within max_plaintext_size.
-  /// Requires a key (cipher_failure without one). No heap allocation.
-  /// @errors nonce_exhausted, cipher_failure
-  result<void> begin_encrypt();
-  result<void> encrypt_update(BytesView piece, std::uint8_t* out);
-  result<void> finish_encrypt(std::uint8_t* tag_out);
-
   /// Decrypts `ciphertext` (including its 16-byte tag) into `out`, which must hold
   /// ciphertext.size() - 16 bytes. In-place decryption as for encrypt. On failure the nonce is not
   /// advanced and `out` is zeroed.

@@ -109,12 +109,6 @@ class Encrypter {
   /// overlap `plaintext`. No heap allocation. @return bytes written.
   /// @errors nonce_exhausted (sticky), cipher_failure, no_key
   result<std::size_t> encrypt_into(BytesView plaintext, std::span<std::uint8_t> out);
-  /// Gather form of encrypt_into: the plaintext is the concatenation of `pieces` (any lengths, empty ones
-  /// allowed), encrypted straight from them (no copy into one buffer first) with the same framing and the
-  /// same bytes as encrypt_into of the concatenation: frames of max_plaintext_per_frame bytes cut across
-  /// piece boundaries. `out` must hold encrypted_size(total) bytes and overlap no piece.
-  /// @return bytes written. @errors as encrypt_into
-  result<std::size_t> encrypt_gather_into(std::span<const BytesView> pieces, std::span<std::uint8_t> out);
   /// Appends the frames to `out` (no allocation when out.capacity() suffices).
   result<void> encrypt(BytesView plaintext, Bytes& out);
   result<Bytes> encrypt(BytesView plaintext);

@@ -93,12 +93,8 @@ struct Config {
   /// Outgoing Data frames carry at most this many bytes, so one busy stream cannot delay the frames of
   /// others (and pings) for long (rust DEFAULT_SPLIT_SEND_SIZE 16 KiB).
   std::uint32_t split_send_size = 16 * 1024;
-  /// write() stops accepting data once this many bytes wait in pending_output() (referenced bytes of
-  /// write_ref() count as queued).
+  /// write() stops accepting data once this many bytes wait in pending_output().
   std::size_t max_pending_output = 1024 * 1024;
-  /// write_ref() references a Data frame's payload when it is at least this long, and copies shorter ones:
-  /// copying a few KiB costs less than making the writer wait for the write loop.
-  std::size_t min_referenced_write = 4096;
   /// Extra room for frames the peer makes us send (ping answers, RST refusals) beyond max_pending_output;
   /// overflowing it (the peer floods while not reading) fails the session with send_queue_full.
   std::size_t max_control_backlog = 64 * 1024;
@@ -114,9 +110,7 @@ struct Config {
 // ---- events (poll_event) ----
 struct StreamOpened { StreamId id; };    ///< the peer opened a stream (inbound only)
 struct Readable { StreamId id; };        ///< bytes arrived into an empty receive buffer: read() until 0
-/// A write that was cut short can make progress again, or (write_ref) the stream's referenced bytes were
-/// all released: referenced(id) is 0 again.
-struct Writable { StreamId id; };
+struct Writable { StreamId id; };        ///< a write that was cut short can make progress again
 struct RemoteFin { StreamId id; };       ///< the peer half-closed; read() returns end_of_stream once drained
 struct StreamReset { StreamId id; };     ///< the peer reset the stream (buffered data is dropped)
 struct StreamClosed { StreamId id; };    ///< last event of every stream: its state is freed, the id unknown
@@ -171,21 +165,6 @@ class Session {
   /// less than data.size(), a Writable(id) event follows once more can be taken (0 = fully blocked).
   /// @errors error::session_closed, error::unknown_stream, error::write_closed
   result<std::size_t> write(StreamId id, BytesView data);
-  /// Zero-copy send: as write(), but a Data frame payload of at least Config::min_referenced_write bytes
-  /// is not copied into the output: the session keeps a reference to it (inside `data`) and hands it to
-  /// flush_output() in its place. `data` must therefore stay valid while referenced(id) > 0; the Writable
-  /// event that follows when referenced(id) drops to 0 says the bytes are consumed. Frames, their order
-  /// and the window accounting are exactly those of write(). A reference never outlives the stream or
-  /// the session's life: reset(), the stream being freed, a failure, unref() and the copying output
-  /// calls (pending_output, output_written, take_output) copy the referenced bytes in instead (so the
-  /// output stays byte-identical), which a writer must allow for by keeping `data` valid until then.
-  /// @errors as write()
-  result<std::size_t> write_ref(StreamId id, BytesView data);
-  /// Bytes of stream `id` referenced by the output (0 for an unknown stream).
-  std::size_t referenced(StreamId id) const;
-  /// Copies the referenced bytes of stream `id` into the output, dropping the references (a writer that
-  /// gives up: cancelled or destroyed). Emits Writable if there were any. No-op without references.
-  void unref(StreamId id);
   /// Copies buffered received bytes into out and returns how many; 0 means nothing buffered yet (wait for
   /// Readable/RemoteFin). Reading may queue a WindowUpdate (once half the window has been read; `now`
   /// feeds auto-tuning). If the read drains a stream that both sides have closed, it is freed
@@ -219,22 +198,8 @@ class Session {
 
   // ---- outputs ----
   std::optional<Event> poll_event();
-  /// Bytes to write to the transport, in order. Valid until the next non-const call. Copies referenced
-  /// bytes (write_ref) in first, releasing them (Writable events follow): the copying contract.
+  /// Bytes to write to the transport, in order. Valid until the next non-const call.
   BytesView pending_output() const;
-  /// Size of the output: queued bytes plus referenced ones (no copy). 0: nothing to write.
-  std::size_t output_size() const;
-  /// The zero-copy output contract: calls `sink(ctx, pieces)` once with the whole output as pieces in
-  /// wire order (the session's own bytes and the referenced spans), then drops it as written and releases
-  /// every reference (Writable for each stream whose referenced() dropped to 0). The pieces are valid only
-  /// during the call: the sink must consume them (encrypt or copy them) before it returns. Nothing is
-  /// called when the output is empty.
-  using OutputSink = void (*)(void* ctx, std::span<const BytesView> pieces);
-  void flush_output(OutputSink sink, void* ctx);
-  template <class F>
-  void flush_output(F& f) {
-    flush_output([](void* c, std::span<const BytesView> p) { (*static_cast<F*>(c))(p); }, &f);
-  }
   /// n bytes of pending_output() were written (n is clamped to its size).
   void output_written(std::size_t n);
   /// pending_output() moved into `into` (its previous contents are dropped), as if written: the same as
