@@ -240,10 +240,12 @@ TEST_CASE("yamux window exhaustion blocks writes until a WindowUpdate", "[yamux]
   auto w = p.client.s.write(id, big);
   REQUIRE_OK(w);
   CHECK(*w == initial_window);  // exactly the window
-  // Frames are split at 16 KiB.
+  // Frames are split at split_send_size (64 KiB by default).
+  const std::size_t split = Config{}.split_send_size;
+  REQUIRE(split == 64 * 1024);
   auto hs = headers_of(p.client.s.pending_output());
-  REQUIRE(hs.size() == 1 + initial_window / (16 * 1024));
-  for (std::size_t i = 1; i < hs.size(); ++i) CHECK(hs[i].length == 16 * 1024);
+  REQUIRE(hs.size() == 1 + initial_window / split);
+  for (std::size_t i = 1; i < hs.size(); ++i) CHECK(hs[i].length == split);
   w = p.client.s.write(id, BytesView(big).subspan(*w));
   REQUIRE_OK(w);
   CHECK(*w == 0);
@@ -860,9 +862,9 @@ TEST_CASE("yamux accepts window deltas far above 256 KiB and FIN on a WindowUpda
   auto w = s.write(1, data);
   REQUIRE_OK(w);
   CHECK(*w == data.size());
-  // The first Data frame carries our lazy ACK; frames are at most 16 KiB.
+  // The first Data frame carries our lazy ACK; frames are at most split_send_size.
   auto hs = headers_of(take_output(s));
-  REQUIRE(hs.size() == data.size() / (16 * 1024));
+  REQUIRE(hs.size() == data.size() / c.split_send_size);
   CHECK(hs[0].flags == flags::ack);
   CHECK(hs[1].flags == 0);
   // A FIN riding on a WindowUpdate half-closes the peer side.
