@@ -19,7 +19,7 @@ quick=0
 if ((quick)); then
   lp2p_bytes=$((32 << 20)) js_bytes=$((8 << 20)) repeat=2 dials=100 conns=200 js_conns=60 conc=1,8 rtt_dials=3
 else
-  lp2p_bytes=${BENCH_BYTES:-$((256 << 20))} js_bytes=${BENCH_BYTES:-$((64 << 20))} repeat=5 dials=300 conns=2000
+  lp2p_bytes=${BENCH_BYTES:-$((256 << 20))} js_bytes=${BENCH_BYTES:-$((64 << 20))} repeat=9 dials=300 conns=2000
   js_conns=120 conc=1,8,32 rtt_dials=5
 fi
 delay_ms=25
