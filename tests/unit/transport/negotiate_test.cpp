@@ -39,6 +39,17 @@ asio::awaitable<result<Bytes>> read_to_end(io::ByteStream& s, std::size_t chunk)
   }
 }
 
+/// A listener on `b` that supports only another protocol, so it answers our proposal with `na`.
+void spawn_refusing_listener(asio::io_context& ioc, io::StreamPtr b) {
+  asio::co_spawn(
+      ioc,
+      [b = std::move(b)]() mutable -> asio::awaitable<void> {
+        std::vector<std::string> supported{"/other/1.0.0"};
+        (void)co_await transport::select_inbound(std::move(b), std::move(supported));
+      },
+      asio::detached);
+}
+
 }  // namespace
 
 TEST_CASE("lazy dialer: nothing is sent before the first write, then proposal and data together",
@@ -126,13 +137,7 @@ TEST_CASE("lazy dialer: a read flushes the proposal; echo and data arrive whatev
 TEST_CASE("lazy dialer: a refusal surfaces at the first read", "[transport][multistream][lazy]") {
   asio::io_context ioc;
   auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
-  asio::co_spawn(
-      ioc,
-      [b = std::move(b)]() mutable -> asio::awaitable<void> {
-        std::vector<std::string> supported{"/other/1.0.0"};
-        (void)co_await transport::select_inbound(std::move(b), std::move(supported));
-      },
-      asio::detached);
+  spawn_refusing_listener(ioc, std::move(b));
   auto r = run_coro(ioc, [a = std::move(a)]() mutable -> asio::awaitable<result<std::size_t>> {
     auto n = co_await transport::select_outbound_lazy(std::move(a), std::string(proto));
     if (!n) co_return n.error();
@@ -238,13 +243,7 @@ TEST_CASE("negotiated streams pass read views through: lazy dialer, write prefix
 TEST_CASE("lazy dialer: a refusal surfaces at the first read view", "[transport][multistream][lazy][view]") {
   asio::io_context ioc;
   auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
-  asio::co_spawn(
-      ioc,
-      [b = std::move(b)]() mutable -> asio::awaitable<void> {
-        std::vector<std::string> supported{"/other/1.0.0"};
-        (void)co_await transport::select_inbound(std::move(b), std::move(supported));
-      },
-      asio::detached);
+  spawn_refusing_listener(ioc, std::move(b));
   auto r = run_coro(ioc, [a = std::move(a)]() mutable -> asio::awaitable<result<BytesView>> {
     auto n = transport::start_outbound_lazy(std::make_unique<ViewStream>(std::move(a), 4096), std::string(proto));
     if (!n) co_return n.error();
