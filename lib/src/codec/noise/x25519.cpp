@@ -209,23 +209,26 @@ std::int64_t divsteps_62(std::int64_t delta, std::uint64_t f, std::uint64_t g, M
   return delta;
 }
 
-// [f; g] = t [f; g] / 2^62 (exact: the divsteps cleared the low 62 bits).
-void update_fg(S62& f, S62& g, const Matrix& t) {
-  i128 cf = static_cast<i128>(t.u) * f.l[0] + static_cast<i128>(t.v) * g.l[0];
-  i128 cg = static_cast<i128>(t.q) * f.l[0] + static_cast<i128>(t.r) * g.l[0];
-  cf >>= 62;
-  cg >>= 62;
+// [a; b] = (t [a; b] + [ma; mb] p) / 2^62, exact: the caller picks ma, mb so that the low 62 bits cancel.
+void apply_matrix(S62& a, S62& b, const Matrix& t, std::int64_t ma, std::int64_t mb) {
+  i128 ca = static_cast<i128>(t.u) * a.l[0] + static_cast<i128>(t.v) * b.l[0] + static_cast<i128>(ma) * p62.l[0];
+  i128 cb = static_cast<i128>(t.q) * a.l[0] + static_cast<i128>(t.r) * b.l[0] + static_cast<i128>(mb) * p62.l[0];
+  ca >>= 62;
+  cb >>= 62;
   for (int i = 1; i < 5; ++i) {
-    cf += static_cast<i128>(t.u) * f.l[i] + static_cast<i128>(t.v) * g.l[i];
-    cg += static_cast<i128>(t.q) * f.l[i] + static_cast<i128>(t.r) * g.l[i];
-    f.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & mask62);
-    g.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & mask62);
-    cf >>= 62;
-    cg >>= 62;
+    ca += static_cast<i128>(t.u) * a.l[i] + static_cast<i128>(t.v) * b.l[i] + static_cast<i128>(ma) * p62.l[i];
+    cb += static_cast<i128>(t.q) * a.l[i] + static_cast<i128>(t.r) * b.l[i] + static_cast<i128>(mb) * p62.l[i];
+    a.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ca) & mask62);
+    b.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cb) & mask62);
+    ca >>= 62;
+    cb >>= 62;
   }
-  f.l[4] = static_cast<std::int64_t>(cf);
-  g.l[4] = static_cast<std::int64_t>(cg);
+  a.l[4] = static_cast<std::int64_t>(ca);
+  b.l[4] = static_cast<std::int64_t>(cb);
 }
+
+// [f; g] = t [f; g] / 2^62 (exact: the divsteps cleared the low 62 bits).
+void update_fg(S62& f, S62& g, const Matrix& t) { apply_matrix(f, g, t, 0, 0); }
 
 // [d; e] = (t [d; e] + [md; me] p) / 2^62, with md, me in [0, 2^62) chosen to make the division exact:
 // the same matrix keeps f = d z and g = e z (mod p). |d|, |e| grow by less than p per call.
@@ -235,20 +238,7 @@ void update_de(S62& d, S62& e, const Matrix& t) {
   const std::uint64_t low_e = static_cast<std::uint64_t>(t.q) * d0 + static_cast<std::uint64_t>(t.r) * e0;
   const auto md = static_cast<std::int64_t>((0 - low_d * p_inv64) & mask62);
   const auto me = static_cast<std::int64_t>((0 - low_e * p_inv64) & mask62);
-  i128 cd = static_cast<i128>(t.u) * d.l[0] + static_cast<i128>(t.v) * e.l[0] + static_cast<i128>(md) * p62.l[0];
-  i128 ce = static_cast<i128>(t.q) * d.l[0] + static_cast<i128>(t.r) * e.l[0] + static_cast<i128>(me) * p62.l[0];
-  cd >>= 62;
-  ce >>= 62;
-  for (int i = 1; i < 5; ++i) {
-    cd += static_cast<i128>(t.u) * d.l[i] + static_cast<i128>(t.v) * e.l[i] + static_cast<i128>(md) * p62.l[i];
-    ce += static_cast<i128>(t.q) * d.l[i] + static_cast<i128>(t.r) * e.l[i] + static_cast<i128>(me) * p62.l[i];
-    d.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & mask62);
-    e.l[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & mask62);
-    cd >>= 62;
-    ce >>= 62;
-  }
-  d.l[4] = static_cast<std::int64_t>(cd);
-  e.l[4] = static_cast<std::int64_t>(ce);
+  apply_matrix(d, e, t, md, me);
 }
 
 bool s62_is_zero(const S62& a) { return (a.l[0] | a.l[1] | a.l[2] | a.l[3] | a.l[4]) == 0; }
