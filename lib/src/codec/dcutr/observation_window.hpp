@@ -36,10 +36,10 @@ class ObservationWindow {
  private:
   std::size_t capacity_;
   std::deque<Observation> observations_;
-  // observations_ = prepared_[skip_..] followed by the `unprepared_` newest ones.
+  // prepare() of the oldest observations_, in order, behind `skip_` entries of ones that left the window;
+  // the newest observations_ beyond it are not prepared yet.
   std::vector<PreparedObservation> prepared_;
   std::size_t skip_ = 0;
-  std::size_t unprepared_ = 0;
 };
 
 }  // namespace lp2p::dcutr
