@@ -13,13 +13,6 @@ namespace lp2p::protocol {
 
 namespace asio = boost::asio;
 
-asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify::IdentifyMessage& ours) {
-  auto body = identify::encode(ours);
-  if (!body) co_return body.error();
-  if (auto w = co_await io::write_uvarint_frame(s, *body); !w) co_return w.error();
-  co_return co_await s.shutdown_write();
-}
-
 asio::awaitable<result<void>> identify_respond_frame(io::ByteStream& s, BytesView frame) {
   if (auto w = co_await s.write_all(frame); !w) co_return w.error();
   co_return co_await s.shutdown_write();

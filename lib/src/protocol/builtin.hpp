@@ -17,9 +17,6 @@ constexpr std::string_view identify_push_protocol_id = "/ipfs/id/push/1.0.0";
 constexpr std::string_view ping_protocol_id = "/ipfs/ping/1.0.0";
 constexpr std::size_t ping_size = 32;
 
-/// Responder: writes `ours` (length-prefixed; at most identify::max_message_size) and closes.
-boost::asio::awaitable<result<void>> identify_respond(io::ByteStream& s, const identify::IdentifyMessage& ours);
-
 /// Responder with a pre-encoded reply (identify::PreparedMessage::encode_frame): writes `frame` and closes.
 boost::asio::awaitable<result<void>> identify_respond_frame(io::ByteStream& s, BytesView frame);
 
