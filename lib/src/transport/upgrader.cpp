@@ -118,6 +118,12 @@ asio::awaitable<result<Bytes>> drive(io::ByteStream& s, noise::Handshake& hs) {
   }
 }
 
+/// A listener's list of one protocol, for the lists the upgrade builds once (static) instead of per
+/// inbound connection.
+std::shared_ptr<const std::vector<std::string>> one_protocol(std::string_view id) {
+  return std::make_shared<const std::vector<std::string>>(1, std::string(id));
+}
+
 }  // namespace
 
 asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams params, std::string* detail) {
@@ -136,9 +142,9 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   } else {
-    std::vector<std::string> supported{std::string(noise::protocol_id)};
+    static const auto supported = one_protocol(noise::protocol_id);
     // A lazy dialer (lp2p, rust) sent message 1 behind its proposal: our echo rides with message 2.
-    auto n = co_await select_inbound(std::move(raw), std::move(supported), Reply::if_dialer_lazy);
+    auto n = co_await select_inbound(std::move(raw), supported, Reply::if_dialer_lazy);
     if (!n) co_return n.error();
     stream = std::move(n->stream);
   }
@@ -175,12 +181,12 @@ asio::awaitable<result<Upgraded>> upgrade(io::StreamPtr raw, UpgradeParams param
     if (!n) co_return n.error();
     muxed = std::move(n->stream);
   } else {
-    std::vector<std::string> supported{std::string(yamux_protocol_id)};
+    static const auto supported = one_protocol(yamux_protocol_id);
     // The echo rides with yamux's first frames when the session writes at once (its first keep-alive ping
     // is queued at construction), so even a dialer that waits for the echo gets it without our waiting.
     const auto when = params.yamux.keepalive_interval > yamux::Duration::zero() ? Reply::with_first_write
                                                                                 : Reply::if_dialer_lazy;
-    auto n = co_await select_inbound(std::move(secure), std::move(supported), when);
+    auto n = co_await select_inbound(std::move(secure), supported, when);
     if (!n) {
       if (detail && n.error() != asio::error::operation_aborted) *detail = "muxer negotiation failed: " + n.error().message();
       co_return n.error();
