@@ -33,7 +33,7 @@ result<std::optional<Frame>> parse_frame(BytesView in, std::size_t max_frame = m
 
 /// Accumulates bytes from the wire and yields whole frames. Used for handshake messages, and by Decrypter.
 /// Bytes that arrive after the last handshake frame (a peer may send transport frames right behind
-/// message 3) are handed on with take_remaining().
+/// message 3) stay in it: the handshake's FrameBuffer becomes the Decrypter's (Handshake::finish()).
 /// Memory: the buffer holds what was fed and not yet returned; a caller that drains next_frame() after
 /// every feed keeps it under one read plus one frame (65537 bytes). Storage is reused, not reallocated:
 /// it grows to at most two whole frames plus one read (about 192 KiB with 64 KiB reads) under bulk
