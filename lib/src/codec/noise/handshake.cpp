@@ -81,26 +81,19 @@ result<void> Handshake::send(BytesView payload) {
 
 result<void> Handshake::on_bytes(BytesView bytes) {
   if (failed_) return failed_;
-  if (hs_.finished()) {
-    // Transport frames that arrive before finish() are kept for the Decrypter.
-    frames_.feed(bytes);
-    return {};
-  }
   frames_.feed(bytes);
   return consume();
 }
 
 result<void> Handshake::commit(std::size_t n) {
-  if (failed_) {
-    frames_.commit(0);
-    return failed_;
-  }
+  if (failed_) return failed_;
   frames_.commit(n);
-  if (hs_.finished()) return {};  // transport frames that arrive before finish() are kept for the Decrypter
   return consume();
 }
 
 result<void> Handshake::consume() {
+  // Once finished, what arrives (transport frames a peer sent right behind message 3) stays buffered
+  // for the Decrypter (finish()).
   while (!hs_.finished()) {
     auto f = frames_.next_frame();
     if (!f) {
