@@ -217,11 +217,6 @@ asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream, std::v
   co_return Negotiated{std::move(protocol), with_leftover(std::move(stream), dialer.take_leftover())};
 }
 
-asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
-                                                         BytesView early_data) {
-  co_return start_outbound_lazy(std::move(stream), std::move(protocol), early_data);
-}
-
 result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data) {
   multistream::Dialer dialer({protocol}, /*lazy=*/true);
   if (dialer.outcome() && !dialer.outcome()->ok()) return dialer.outcome()->error;

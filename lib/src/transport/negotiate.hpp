@@ -24,13 +24,11 @@ struct Negotiated {
 boost::asio::awaitable<result<Negotiated>> select_outbound(io::StreamPtr stream,
                                                            std::vector<std::string> protocols);
 
-/// Lazy dialer (rust V1Lazy) for a single protocol: returns at once with header + proposal + `early_data`
-/// held back, to go out in one write with the stream's first write, shutdown_write() or before its
-/// first read, whichever comes first (close() and abort() drop them). The listener's header and echo are verified by the first read of the returned
-/// stream; a refusal surfaces there as multistream::error::protocol_not_supported.
-boost::asio::awaitable<result<Negotiated>> select_outbound_lazy(io::StreamPtr stream, std::string protocol,
-                                                                BytesView early_data = {});
-/// The same without a coroutine (it never waits): for callers that are coroutines themselves.
+/// Lazy dialer (rust V1Lazy) for a single protocol: returns at once (no coroutine: it never waits) with
+/// header + proposal + `early_data` held back, to go out in one write with the stream's first write,
+/// shutdown_write() or before its first read, whichever comes first (close() and abort() drop them). The
+/// listener's header and echo are verified by the first read of the returned stream; a refusal surfaces
+/// there as multistream::error::protocol_not_supported.
 result<Negotiated> start_outbound_lazy(io::StreamPtr stream, std::string protocol, BytesView early_data = {});
 
 /// When the listener's final answer (header + echo) is written.

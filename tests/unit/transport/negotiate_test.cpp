@@ -1,4 +1,4 @@
-// The lazy multistream dialer (transport::select_outbound_lazy) over an in-memory pipe: its proposal is
+// The lazy multistream dialer (transport::start_outbound_lazy) over an in-memory pipe: its proposal is
 // held back until the stream's first write, shutdown or read (so it shares a segment with what follows),
 // its echo check works with any read size, and a finished wrapper stack can be skipped
 // (io::ByteStream::passthrough).
@@ -58,7 +58,7 @@ TEST_CASE("lazy dialer: nothing is sent before the first write, then proposal an
   auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
   io::ByteStream& listener_side = *b;
   run_coro(ioc, [&, a = std::move(a)]() mutable -> asio::awaitable<void> {
-    auto n = co_await transport::select_outbound_lazy(std::move(a), std::string(proto));
+    auto n = transport::start_outbound_lazy(std::move(a), std::string(proto));
     REQUIRE_OK(n);
     // Nothing on the wire yet: the listener's read times out.
     std::uint8_t probe[64];
@@ -81,7 +81,7 @@ TEST_CASE("lazy dialer: shutdown_write sends the proposal, then FIN", "[transpor
   asio::io_context ioc;
   auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{3, 64 * 1024, std::nullopt});
   run_coro(ioc, [&, a = std::move(a), b = std::move(b)]() mutable -> asio::awaitable<void> {
-    auto n = co_await transport::select_outbound_lazy(std::move(a), std::string(proto));
+    auto n = transport::start_outbound_lazy(std::move(a), std::string(proto));
     REQUIRE_OK(n);
     auto fin = co_await n->stream->shutdown_write();
     REQUIRE_OK(fin);
@@ -117,7 +117,7 @@ TEST_CASE("lazy dialer: a read flushes the proposal; echo and data arrive whatev
           },
           asio::detached);
       auto got = run_coro(ioc, [&, a = std::move(a)]() mutable -> asio::awaitable<result<Bytes>> {
-        auto n = co_await transport::select_outbound_lazy(std::move(a), std::string(proto));
+        auto n = transport::start_outbound_lazy(std::move(a), std::string(proto));
         if (!n) co_return n.error();
         // Not confirmed yet: the wrapper still has work to do.
         CHECK(n->stream->passthrough() == nullptr);
@@ -139,7 +139,7 @@ TEST_CASE("lazy dialer: a refusal surfaces at the first read", "[transport][mult
   auto [a, b] = io::make_memory_pipe(ioc.get_executor(), io::MemoryPipeOptions{});
   spawn_refusing_listener(ioc, std::move(b));
   auto r = run_coro(ioc, [a = std::move(a)]() mutable -> asio::awaitable<result<std::size_t>> {
-    auto n = co_await transport::select_outbound_lazy(std::move(a), std::string(proto));
+    auto n = transport::start_outbound_lazy(std::move(a), std::string(proto));
     if (!n) co_return n.error();
     std::uint8_t one = 0;
     co_return co_await n->stream->read_some(std::span<std::uint8_t>(&one, 1));
