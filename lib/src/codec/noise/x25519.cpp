@@ -94,6 +94,12 @@ void load_words(std::uint64_t w[4], const std::uint8_t* b) {
   }
 }
 
+// The inverse of load_words: four little-endian 64-bit words into 32 bytes.
+void store_words(std::uint8_t* b, const std::uint64_t w[4]) {
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 8; ++j) b[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+}
+
 Fe fe_from_words(const std::uint64_t w[4]) {
   return Fe{{w[0] & mask51, ((w[0] >> 51) | (w[1] << 13)) & mask51, ((w[1] >> 38) | (w[2] << 26)) & mask51,
              ((w[2] >> 25) | (w[3] << 39)) & mask51, (w[3] >> 12) & mask51}};
@@ -138,8 +144,7 @@ void fe_to_words(std::uint64_t w[4], Fe a) {
 void fe_to_bytes(std::uint8_t* out, Fe a) {
   std::uint64_t w[4];
   fe_to_words(w, a);
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+  store_words(out, w);
 }
 
 // ---- variable-time inversion: Bernstein-Yang "safegcd" divsteps (https://eprint.iacr.org/2019/266) ----
@@ -349,8 +354,7 @@ bool invert_mod_p_vartime(DhKey& out, const DhKey& z) {
   load_words(w, z.data());
   fe_to_words(w, fe_from_words_full(w));
   if (!invert_words_vartime(inv, w)) return false;
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(inv[i] >> (8 * j));
+  store_words(out.data(), inv);
   return true;
 }
 
