@@ -107,13 +107,16 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
         circuit_addrs.insert(circuit_addrs.end(), r->circuit_addrs.begin(), r->circuit_addrs.end());
     }
     for (std::size_t i = 0; i < observers.size(); ++i) observers[i](ev);  // observers may add observers
-    if (events.size() >= config.limits.event_queue) {
+    if (event_queue_full()) {
       ++dropped;
       return;
     }
     events.push_back(std::move(ev));
     events_ready.notify();
   }
+
+  /// An event emitted now would be dropped (and counted): nobody has read the queue's last ones.
+  bool event_queue_full() const noexcept { return events.size() >= config.limits.event_queue; }
 
   /// emit(make()) for the per-connection events (established, identified, closed), but without building
   /// the event when nobody would see it: no observer, debug logging off and the queue full (an application
@@ -122,7 +125,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   /// The dropped count is the same either way.
   template <class MakeEvent>
   void emit_if_wanted(MakeEvent&& make) {
-    if (observers.empty() && events.size() >= config.limits.event_queue && !log::enabled(log::Level::debug)) {
+    if (observers.empty() && event_queue_full() && !log::enabled(log::Level::debug)) {
       ++dropped;
       return;
     }
