@@ -274,26 +274,35 @@ struct Span {
   std::size_t end;          // one past the value
 };
 
-// Splits bytes that came from from_bytes/parse/from_components (so cannot fail).
-std::vector<Span> split(const Bytes& bytes) {
-  std::vector<Span> out;
-  out.reserve(4);  // ip/tcp/p2p (+ p2p-circuit/p2p) in one allocation instead of growing 1, 2, 4
+// Calls f(Span) for each component of bytes that came from from_bytes/parse/from_components (so cannot
+// fail; the checks only stop the walk on bytes that somehow are not).
+template <class F>
+void for_each_span(BytesView bytes, F&& f) {
   std::size_t pos = 0;
   error_code ec;
   while (pos < bytes.size()) {
-    const BytesView rest = BytesView(bytes).subspan(pos);
-    const auto code = uvarint::decode_prefix(rest, ec);
+    const auto code = uvarint::decode_prefix(bytes.subspan(pos), ec);
+    if (!code) return;
     const Info* info = by_code(code->value);
+    if (!info) return;
     std::size_t value_start = pos + code->size;
     std::size_t len = static_cast<std::size_t>(info->size);
     if (info->size == var) {
-      const auto l = uvarint::decode_prefix(rest.subspan(code->size), ec);
+      const auto l = uvarint::decode_prefix(bytes.subspan(value_start), ec);
+      if (!l) return;
       value_start += l->size;
       len = static_cast<std::size_t>(l->value);
     }
-    out.push_back({info, pos, value_start, value_start + len});
+    if (value_start + len > bytes.size()) return;
+    f(Span{info, pos, value_start, value_start + len});
     pos = value_start + len;
   }
+}
+
+std::vector<Span> split(const Bytes& bytes) {
+  std::vector<Span> out;
+  out.reserve(4);  // ip/tcp/p2p (+ p2p-circuit/p2p) in one allocation instead of growing 1, 2, 4
+  for_each_span(bytes, [&](const Span& s) { out.push_back(s); });
   return out;
 }
 
@@ -463,28 +472,12 @@ bool Multiaddr::has(Protocol p) const {
 }
 
 std::optional<BytesView> Multiaddr::last_value(Protocol p) const noexcept {
-  // split() without its vector; the bytes were validated on construction.
+  // split() without its vector.
   std::optional<BytesView> found;
   const BytesView all(bytes_);
-  std::size_t pos = 0;
-  error_code ec;
-  while (pos < all.size()) {
-    const auto code = uvarint::decode_prefix(all.subspan(pos), ec);
-    if (!code) break;  // unreachable
-    const Info* info = by_code(code->value);
-    if (!info) break;  // unreachable
-    std::size_t value_start = pos + code->size;
-    std::size_t len = static_cast<std::size_t>(info->size);
-    if (info->size == var) {
-      const auto l = uvarint::decode_prefix(all.subspan(value_start), ec);
-      if (!l) break;  // unreachable
-      value_start += l->size;
-      len = static_cast<std::size_t>(l->value);
-    }
-    if (value_start + len > all.size()) break;  // unreachable
-    if (info->code == p) found = all.subspan(value_start, len);
-    pos = value_start + len;
-  }
+  for_each_span(all, [&](const Span& s) {
+    if (s.info->code == p) found = all.subspan(s.value_start, s.end - s.value_start);
+  });
   return found;
 }
 
