@@ -2,6 +2,8 @@
 
 #include "lp2p/io/buffered_stream.hpp"
 
+#include "io/leftover.hpp"
+
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
@@ -49,15 +51,7 @@ asio::awaitable<result<std::size_t>> BufferedStream::read_some(std::span<std::ui
 }
 
 asio::awaitable<result<std::size_t>> BufferedStream::read_buffered(std::span<std::uint8_t> buf) {
-  const std::size_t n = std::min(buf.size(), buf_.size() - pos_);
-  std::memcpy(buf.data(), buf_.data() + pos_, n);
-  pos_ += n;
-  if (pos_ == buf_.size()) {
-    buf_.clear();
-    buf_.shrink_to_fit();
-    pos_ = 0;
-  }
-  co_return n;
+  co_return read_leftover(buf_, pos_, buf);
 }
 
 asio::awaitable<result<BytesView>> BufferedStream::read_view(std::size_t max) {
@@ -66,11 +60,8 @@ asio::awaitable<result<BytesView>> BufferedStream::read_view(std::size_t max) {
 }
 
 asio::awaitable<result<BytesView>> BufferedStream::view_buffered(std::size_t max) {
-  // The buffer is not released when drained: the view must stay valid until the next call (after which
-  // the caller skips this wrapper: passthrough()).
-  const BytesView v = BytesView(buf_).subspan(pos_, std::min(max, buf_.size() - pos_));
-  pos_ += v.size();
-  co_return v;
+  // Once drained, the caller skips this wrapper (passthrough()).
+  co_return view_leftover(buf_, pos_, max);
 }
 
 asio::awaitable<result<void>> BufferedStream::write_all(BytesView data) { return inner_->write_all(data); }

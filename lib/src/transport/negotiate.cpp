@@ -3,6 +3,7 @@
 #include "lp2p/codec/multistream/error.hpp"
 #include "lp2p/codec/multistream/negotiator.hpp"
 #include "lp2p/io/buffered_stream.hpp"
+#include "io/leftover.hpp"
 
 #include <utility>
 
@@ -153,17 +154,7 @@ class LazyDialerStream final : public io::ByteStream {
       }
       if (auto c = confirm(); !c) co_return c.error();
     }
-    if (pos_ < leftover_.size()) {
-      const std::size_t n = std::min(buf.size(), leftover_.size() - pos_);
-      std::copy_n(leftover_.begin() + static_cast<std::ptrdiff_t>(pos_), n, buf.begin());
-      pos_ += n;
-      if (pos_ == leftover_.size()) {
-        leftover_.clear();
-        leftover_.shrink_to_fit();
-        pos_ = 0;
-      }
-      co_return n;
-    }
+    if (pos_ < leftover_.size()) co_return io::read_leftover(leftover_, pos_, buf);
     co_return co_await held_.read_some(buf);
   }
 
@@ -177,13 +168,8 @@ class LazyDialerStream final : public io::ByteStream {
       }
       if (auto c = confirm(); !c) co_return c.error();
     }
-    if (pos_ < leftover_.size()) {
-      // Not released when handed out: the view must stay valid until the next call, and once everything
-      // is handed out the caller goes to the inner stream directly. It is what arrived behind the echo.
-      const BytesView v = BytesView(leftover_).subspan(pos_, std::min(max, leftover_.size() - pos_));
-      pos_ += v.size();
-      co_return v;
-    }
+    // What arrived behind the echo; once it is handed out the caller goes to the inner stream directly.
+    if (pos_ < leftover_.size()) co_return io::view_leftover(leftover_, pos_, max);
     co_return co_await held_.read_view(max);
   }
 
